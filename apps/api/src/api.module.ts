@@ -1,0 +1,17 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { StorageModule, Stores } from '@tollgate/storage';
+import { DomainErrorFilter } from './errors/domain-error.filter';
+import { HealthController } from './health/health.controller';
+
+@Module({})
+export class ApiModule {
+  static forStores(stores: Stores): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [StorageModule.forStores(stores)],
+      controllers: [HealthController],
+      providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
+    };
+  }
+}

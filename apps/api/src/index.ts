@@ -1,0 +1,1 @@
+export { apiStarter } from './api.starter';

@@ -1,0 +1,1 @@
+export { proxyStarter } from './proxy.starter';

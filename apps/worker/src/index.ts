@@ -1,0 +1,1 @@
+export { workerStarter } from './worker.starter';

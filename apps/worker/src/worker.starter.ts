@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { NestLoggerAdapter, ShutdownCoordinator } from '@tollgate/core';
+import { AppStarter, serverUrl } from '@tollgate/runtime';
+import { Stores } from '@tollgate/storage';
+import { WorkerModule } from './worker.module';
+
+/** Starts the BullMQ processors, with /healthz and /readyz on WORKER_PORT. */
+export const workerStarter: AppStarter = {
+  name: 'worker',
+  entities: [],
+  async start(stores: Stores, shutdown: ShutdownCoordinator) {
+    const app = await NestFactory.create<NestExpressApplication>(WorkerModule.forStores(stores), { logger: new NestLoggerAdapter() });
+    await app.listen(stores.config.WORKER_PORT, stores.config.HOST);
+    // app.close() runs the processors' shutdown hooks, which wait for their active jobs.
+    shutdown.register('accept', 'worker', () => app.close());
+    return { url: serverUrl(app.getHttpServer()) };
+  },
+};

@@ -1,0 +1,35 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig, storeModes } from './config.loader';
+import { ConfigError } from '../errors/domain.errors';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded stores when no store URL is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.TOLLGATE_DATA_DIR, './.tollgate');
+    assert.deepEqual(storeModes(config), { postgres: 'embedded', clickhouse: 'embedded', queue: 'postgres' });
+  });
+
+  it('uses the servers whose URLs are set, BullMQ on Redis only when REDIS_URL is set', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/t', CLICKHOUSE_URL: 'http://ch:8123' });
+    assert.deepEqual(storeModes(config), { postgres: 'server', clickhouse: 'server', queue: 'postgres' });
+    assert.equal(storeModes(loadConfig({ REDIS_URL: 'redis://r:6379' })).queue, 'redis');
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://x', API_PORT: 'eighty', LOG_LEVEL: 'loud' });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(error instanceof ConfigError);
+    assert.match(error.message, /DATABASE_URL: must be a URL starting with postgres:\/\//);
+    assert.match(error.message, /API_PORT/);
+    assert.match(error.message, /LOG_LEVEL/);
+  });
+
+  it('treats empty variables as unset', () => {
+    assert.equal(loadConfig({ REDIS_URL: '' }).REDIS_URL, undefined);
+  });
+});

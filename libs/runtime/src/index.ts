@@ -1,0 +1,2 @@
+export * from './process.launcher';
+export * from './http-server';

@@ -1,0 +1,8 @@
+/**
+ * Every BullMQ queue Tollgate runs. One enum so producers and processors can't drift apart;
+ * each domain lib owns the zod schema of its queue's job payloads.
+ */
+export enum QueueName {
+  /** Platform housekeeping and the self-check job readiness probes use. */
+  System = 'system',
+}

@@ -1,0 +1,95 @@
+import { Job, Processor, Queue, QueueEvents, Worker, WorkerOptions, createPostgresBackend } from 'bullmq';
+import IORedis from 'ioredis';
+import { UnavailableError } from '@tollgate/core';
+
+export type QueueTarget = { kind: 'redis' | 'postgres'; url: string; prefix: string };
+
+// Queue/Worker are generic over their backend; code above this layer only sees the common surface.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyQueue = Queue<any, any, string>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorker = Worker<any, any, string>;
+export type { Job, Processor };
+
+/**
+ * Creates BullMQ queues, workers and event listeners on Redis or on BullMQ's PostgreSQL backend.
+ * Callers never learn which: the embedded mode and the server mode differ only in the target passed here.
+ */
+export class QueueBackend {
+  private readonly queues = new Map<string, AnyQueue>();
+  private readonly closables: Array<{ close(): Promise<void> }> = [];
+  private redis?: IORedis;
+
+  constructor(readonly target: QueueTarget) {}
+
+  get kind(): QueueTarget['kind'] {
+    return this.target.kind;
+  }
+
+  queue(name: string): AnyQueue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = this.target.kind === 'redis'
+        ? new Queue(name, { connection: this.redisConnection(), prefix: this.target.prefix })
+        : (new Queue(name, { connection: this.postgresConnection(), prefix: this.target.prefix }, createPostgresBackend) as unknown as AnyQueue);
+      this.queues.set(name, queue);
+      this.closables.push(queue);
+    }
+    return queue;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  worker<D = any, R = any>(name: string, processor: Processor<D, R>, opts: Omit<WorkerOptions, 'connection'> = {}): Worker<D, R> {
+    const worker = this.target.kind === 'redis'
+      ? new Worker<D, R>(name, processor, { ...opts, connection: this.redisConnection(), prefix: this.target.prefix })
+      : (new Worker<D, R>(name, processor, { ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions, createPostgresBackend as never) as Worker<D, R>);
+    this.closables.push(worker);
+    return worker;
+  }
+
+  events(name: string): QueueEvents {
+    const events = this.target.kind === 'redis'
+      ? new QueueEvents(name, { connection: this.redisConnection(), prefix: this.target.prefix })
+      : (new QueueEvents(name, { connection: this.postgresConnection(), prefix: this.target.prefix } as never, createPostgresBackend as never) as QueueEvents);
+    this.closables.push(events);
+    return events;
+  }
+
+  /** Resolves when the backend answers; throws UnavailableError otherwise. */
+  async ping(): Promise<void> {
+    try {
+      const queue = this.queue(QueuePing.queueName);
+      await queue.getJobCounts('waiting');
+    } catch (error) {
+      throw new UnavailableError(`queue backend (${this.kind}) unreachable`, error);
+    }
+  }
+
+  /** Closes workers first (they wait for their active jobs), then queues and connections. */
+  async close(): Promise<void> {
+    const workers = this.closables.filter((c) => c instanceof Worker);
+    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(this.closables.filter((c) => !(c instanceof Worker)).map((c) => c.close()));
+    this.closables.length = 0;
+    this.queues.clear();
+    if (this.redis) {
+      await this.redis.quit().catch(() => this.redis?.disconnect());
+      this.redis = undefined;
+    }
+  }
+
+  private redisConnection(): IORedis {
+    // One shared client for producers; BullMQ duplicates it for workers' blocking reads.
+    // maxRetriesPerRequest: null is what BullMQ requires so blocking commands survive reconnects.
+    if (!this.redis) this.redis = new IORedis(this.target.url, { maxRetriesPerRequest: null });
+    return this.redis;
+  }
+
+  private postgresConnection() {
+    // `migrate: true` creates BullMQ's schema on first use; a small pool per queue keeps the embedded
+    // PGlite (one session shared by every socket) from being flooded.
+    return { connectionString: this.target.url, migrate: true, max: 4 };
+  }
+}
+
+const QueuePing = { queueName: 'system' };

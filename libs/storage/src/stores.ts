@@ -1,0 +1,176 @@
+import { join, resolve } from 'node:path';
+import { ClickHouseClient } from '@clickhouse/client';
+import { Pool } from 'pg';
+import { DataSource, EntitySchema } from 'typeorm';
+import { AppConfig, Logger, UnavailableError, storeModes } from '@tollgate/core';
+import { createClickHouseClient } from './clickhouse/clickhouse.factory';
+import { ClickHouseMigrator } from './clickhouse/clickhouse.migrator';
+import { EmbeddedPostgres, startEmbeddedPostgres } from './embedded/embedded-postgres';
+import { migratePostgres, postgresDataSourceOptions } from './postgres/postgres.options';
+import { QueueBackend } from './queues/queue.backend';
+import { projectRoot } from './project-paths';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EntityTarget = Function | EntitySchema<any>;
+
+export interface CheckResult {
+  ok: boolean;
+  mode: string;
+  ms: number;
+  error?: string;
+}
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<'postgres' | 'clickhouse' | 'queue' | 'migrations', CheckResult>;
+}
+
+/**
+ * The three stores of one process, opened from config. In embedded mode this starts PGlite (served on loopback)
+ * and chDB under TOLLGATE_DATA_DIR; in server mode it connects to the URLs. Everything above gets a postgres URL,
+ * a ClickHouse client and a queue backend, and cannot tell the modes apart.
+ */
+export class Stores {
+  private readonly logger = new Logger('stores');
+  private migrationsVerified = false;
+  private closed = false;
+  private openDataSource?: DataSource;
+
+  private constructor(
+    readonly config: AppConfig,
+    readonly postgresUrl: string,
+    readonly clickhouse: ClickHouseClient,
+    readonly queues: QueueBackend,
+    private readonly healthPool: Pool,
+    private readonly embeddedPostgres?: EmbeddedPostgres,
+  ) {}
+
+  static async open(config: AppConfig): Promise<Stores> {
+    const dataDir = resolve(config.TOLLGATE_DATA_DIR);
+    let embeddedPostgres: EmbeddedPostgres | undefined;
+    let postgresUrl = config.DATABASE_URL;
+    if (!postgresUrl) {
+      embeddedPostgres = await startEmbeddedPostgres(join(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT);
+      postgresUrl = embeddedPostgres.url;
+    }
+    let clickhouse: ClickHouseClient;
+    try {
+      clickhouse = await createClickHouseClient({
+        url: config.CLICKHOUSE_URL,
+        embeddedDir: join(dataDir, 'clickhouse'),
+        database: config.CLICKHOUSE_DATABASE,
+      });
+    } catch (error) {
+      await embeddedPostgres?.stop();
+      throw new UnavailableError(`ClickHouse unreachable: ${(error as Error).message}`, error);
+    }
+    const queues = new QueueBackend(
+      config.REDIS_URL
+        ? { kind: 'redis', url: config.REDIS_URL, prefix: config.QUEUE_PREFIX }
+        : { kind: 'postgres', url: postgresUrl, prefix: config.QUEUE_PREFIX },
+    );
+    const healthPool = new Pool({ connectionString: postgresUrl, max: 2, connectionTimeoutMillis: 5000 });
+    // An idle pooled client that errors (server restart) must not crash the process.
+    healthPool.on('error', () => undefined);
+    return new Stores(config, postgresUrl, clickhouse, queues, healthPool, embeddedPostgres);
+  }
+
+  get modes() {
+    return storeModes(this.config);
+  }
+
+  /**
+   * Opens the process's one TypeORM DataSource with every entity the process's apps declared. Called by the
+   * launcher after migrations; a second call with more entities is refused (metadata is built once).
+   */
+  async initializeDataSource(entities: EntityTarget[]): Promise<DataSource> {
+    if (this.openDataSource) throw new Error('the DataSource is already initialized');
+    const dataSource = new DataSource(postgresDataSourceOptions(this.postgresUrl, entities));
+    await dataSource.initialize();
+    this.openDataSource = dataSource;
+    return dataSource;
+  }
+
+  get dataSource(): DataSource {
+    if (!this.openDataSource) throw new Error('the DataSource is not initialized; the launcher opens it after migrations');
+    return this.openDataSource;
+  }
+
+  clickhouseMigrator(): ClickHouseMigrator {
+    return new ClickHouseMigrator(this.clickhouse, join(projectRoot(), 'migrations', 'clickhouse'));
+  }
+
+  /** Applies both stores' pending migrations. Idempotent. */
+  async migrate(): Promise<{ postgres: string[]; clickhouse: string[] }> {
+    const postgres = await migratePostgres(this.postgresUrl);
+    const clickhouse = await this.clickhouseMigrator().migrate();
+    if (postgres.length || clickhouse.length) this.logger.info('migrations applied', { postgres, clickhouse });
+    this.migrationsVerified = false;
+    return { postgres, clickhouse };
+  }
+
+  /** Probes every store; never throws — a failing store is reported with its error. */
+  async readiness(): Promise<ReadinessReport> {
+    const [postgres, clickhouse, queue, migrations] = await Promise.all([
+      timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined)),
+      timed(this.modes.clickhouse, async () => {
+        const result = await this.clickhouse.ping();
+        if (!result.success) throw result.error;
+      }),
+      timed(this.modes.queue, () => this.queues.ping()),
+      timed('both', () => this.verifyMigrations()),
+    ]);
+    const checks = { postgres, clickhouse, queue, migrations };
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queues.close();
+    await this.healthPool.end();
+    if (this.openDataSource?.isInitialized) await this.openDataSource.destroy();
+    await this.clickhouse.close();
+    await this.embeddedPostgres?.stop();
+  }
+
+  private async verifyMigrations(): Promise<void> {
+    // Once every migration is seen applied it stays so for the life of the process; skip the re-check.
+    if (this.migrationsVerified) return;
+    const pendingClickhouse = await this.clickhouseMigrator().pending();
+    const dataSource = new DataSource(postgresDataSourceOptions(this.postgresUrl));
+    await dataSource.initialize();
+    let pendingPostgres: boolean;
+    try {
+      pendingPostgres = await dataSource.showMigrations();
+    } finally {
+      await dataSource.destroy();
+    }
+    if (pendingClickhouse.length || pendingPostgres) {
+      throw new Error(
+        `pending migrations: ${[pendingPostgres ? 'postgres' : '', pendingClickhouse.length ? `clickhouse ${pendingClickhouse.join(',')}` : '']
+          .filter(Boolean)
+          .join('; ')}`,
+      );
+    }
+    this.migrationsVerified = true;
+  }
+}
+
+async function timed(mode: string, probe: () => Promise<void>, timeoutMs = 3000): Promise<CheckResult> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, mode, ms: Date.now() - started };
+  } catch (error) {
+    return { ok: false, mode, ms: Date.now() - started, error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,94 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { QueueEvents } from 'bullmq';
+import { apiStarter } from '../../apps/api/src';
+import { proxyStarter } from '../../apps/proxy/src';
+import { workerStarter } from '../../apps/worker/src';
+import { QueueName } from '@tollgate/storage';
+import { launch } from '@tollgate/runtime';
+import { StoreTarget, storeTargets } from '../support/test-env';
+
+const starters = [apiStarter, proxyStarter, workerStarter];
+
+for (const factory of storeTargets) {
+  describe(`all-in-one platform on ${factory.name} stores`, () => {
+    let target: StoreTarget;
+    after(async () => target?.cleanup());
+
+    it('serves /healthz and /readyz, keeps a row in each store and a finished job across a restart', async () => {
+      target = await factory.create();
+      const first = await launch(target.env, starters);
+      let jobId: string;
+      try {
+        for (const url of Object.values(first.urls)) {
+          const health = await fetch(`${url}/healthz`);
+          assert.equal(health.status, 200);
+          const ready = await fetch(`${url}/readyz`);
+          const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+          assert.equal(ready.status, 200, JSON.stringify(report));
+          assert.equal(report.ready, true);
+          assert.deepEqual(Object.keys(report.checks).sort(), ['clickhouse', 'migrations', 'postgres', 'queue']);
+        }
+
+        await first.stores.dataSource.query(`INSERT INTO tollgate.features (key, name) VALUES ($1, $2)`, ['search', 'Semantic search']);
+        await first.stores.clickhouse.insert({
+          table: 'llm_requests',
+          format: 'JSONEachRow',
+          values: [
+            {
+              ts: '2026-11-20 10:00:00.000',
+              request_id: 'req-restart-1',
+              feature: 'search',
+              customer: 'acme',
+              provider: 'openai',
+              model: 'gpt-4o-mini',
+              status: 200,
+              input_tokens: 1000,
+              output_tokens: 200,
+              usage_source: 'provider',
+              latency_ms: 420,
+              estimated_cost: '0.000270000000',
+              currency: 'USD',
+              version: 1,
+            },
+          ],
+        });
+
+        const queue = first.stores.queues.queue(QueueName.System);
+        const events = first.stores.queues.events(QueueName.System);
+        await events.waitUntilReady();
+        const job = await queue.add('self-check', { requestedBy: 'platform-restart.test' });
+        jobId = String(job.id);
+        const result = (await job.waitUntilFinished(events as QueueEvents, 60_000)) as { ok: boolean; jobId: string };
+        assert.deepEqual({ ok: result.ok, jobId: result.jobId }, { ok: true, jobId });
+      } finally {
+        await first.stop();
+      }
+
+      const second = await launch(target.env, starters);
+      try {
+        const features = await second.stores.dataSource.query(`SELECT key, name FROM tollgate.features`);
+        assert.deepEqual(features, [{ key: 'search', name: 'Semantic search' }]);
+
+        const rows = await (
+          await second.stores.clickhouse.query({
+            query: 'SELECT request_id, feature, estimated_cost FROM llm_requests FINAL WHERE request_id = {id:String}',
+            query_params: { id: 'req-restart-1' },
+            format: 'JSONEachRow',
+          })
+        ).json();
+        assert.deepEqual(rows, [{ request_id: 'req-restart-1', feature: 'search', estimated_cost: '0.00027' }]);
+
+        const job = await second.stores.queues.queue(QueueName.System).getJob(jobId);
+        assert.ok(job, 'the finished job survives the restart');
+        assert.equal(await job.getState(), 'completed');
+        assert.equal((job.returnvalue as { jobId: string }).jobId, jobId);
+
+        const ready = await fetch(`${second.urls.api}/readyz`);
+        assert.equal(ready.status, 200);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+}

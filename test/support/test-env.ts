@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+
+/**
+ * Store targets every integration test runs against: always the embedded stores; also the real PostgreSQL and/or
+ * Redis when DATABASE_URL / REDIS_URL are set (CI sets both). ClickHouse is always chDB (no server here).
+ * Each target gets its own temp data dir, a fresh Postgres database and a unique queue prefix, so runs never
+ * see each other's data.
+ */
+export interface StoreTarget {
+  name: string;
+  /** Environment to pass to loadConfig/launch. */
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export type TargetFactory = { name: string; create(): Promise<StoreTarget> };
+
+const serverPostgres = process.env.DATABASE_URL;
+const serverRedis = process.env.REDIS_URL;
+
+export function tempDir(prefix = 'tollgate-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Creates a throwaway database on the real server and returns its URL. */
+export async function createTestDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `tollgate_t_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+const baseEnv = (dataDir: string): Record<string, string> => ({
+  TOLLGATE_DATA_DIR: dataDir,
+  API_PORT: '0',
+  PROXY_PORT: '0',
+  WORKER_PORT: '0',
+  LOG_LEVEL: 'warn',
+  QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
+  SHUTDOWN_TIMEOUT_MS: '20000',
+});
+
+export const embeddedTarget: TargetFactory = {
+  name: 'embedded',
+  async create() {
+    const dataDir = tempDir();
+    return { name: 'embedded', env: baseEnv(dataDir), cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  },
+};
+
+export const serverTarget: TargetFactory | undefined =
+  serverPostgres || serverRedis
+    ? {
+        name: `servers(${[serverPostgres && 'postgres', serverRedis && 'redis'].filter(Boolean).join('+')})`,
+        async create() {
+          const dataDir = tempDir();
+          const env = baseEnv(dataDir);
+          let drop = async () => undefined as void;
+          if (serverPostgres) {
+            const db = await createTestDatabase(serverPostgres);
+            env.DATABASE_URL = db.url;
+            drop = db.drop;
+          }
+          if (serverRedis) env.REDIS_URL = serverRedis;
+          return {
+            name: this.name,
+            env,
+            async cleanup() {
+              await drop();
+              rmSync(dataDir, { recursive: true, force: true });
+            },
+          };
+        },
+      }
+    : undefined;
+
+/** The targets an integration test iterates over (sequentially: chDB holds one data dir per process). */
+export const storeTargets: TargetFactory[] = [embeddedTarget, ...(serverTarget ? [serverTarget] : [])];
