@@ -1,0 +1,53 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { projectRoot } from '@tollgate/storage';
+import { tempDir } from '../support/test-env';
+
+const checker = join(projectRoot(), 'scripts', 'check-boundaries.mjs');
+
+function tree(files: Record<string, string>): string {
+  const root = tempDir('tollgate-boundaries-');
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  return root;
+}
+
+const check = (root: string) => spawnSync(process.execPath, [checker, root], { encoding: 'utf8' });
+
+describe('module boundary check', () => {
+  it('passes on this repository', () => {
+    const result = check(projectRoot());
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  it('fails when a lower lib depends on a higher one, an app imports an app, or env is read outside main', () => {
+    const root = tree({
+      'libs/core/src/index.ts': "import { Stores } from '@tollgate/storage';\nexport const x = process.env.FOO;\n",
+      'libs/storage/src/index.ts': "export const y = 1;\n",
+      'apps/api/src/index.ts': "import { z } from '../../proxy/src/proxy.server';\n",
+      'apps/proxy/src/proxy.server.ts': "import { y } from '../../../libs/storage/src/index';\nexport const z = y;\n",
+    });
+    const result = check(root);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /libs\/core \(layer 0\) may not depend on libs\/storage \(layer 1\)/);
+    assert.match(result.stderr, /libs\/core\/src\/index\.ts: reads process\.env/);
+    assert.match(result.stderr, /apps\/api\/src\/index\.ts: apps may not import other apps/);
+    assert.match(result.stderr, /reaches into libs\/storage by path/);
+  });
+
+  it('lets the all-in-one launcher compose the apps through their index files only', () => {
+    const root = tree({
+      'libs/core/src/index.ts': 'export const a = 1;\n',
+      'apps/api/src/index.ts': 'export const api = 1;\n',
+      'apps/platform/src/main.ts': "import { api } from '../../api/src';\nconst port = process.env.PORT;\n",
+    });
+    assert.equal(check(root).status, 0);
+    writeFileSync(join(root, 'apps/platform/src/main.ts'), "import { api } from '../../api/src/api.module';\n");
+    assert.equal(check(root).status, 1);
+  });
+});

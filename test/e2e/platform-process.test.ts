@@ -1,0 +1,72 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { projectRoot } from '@tollgate/storage';
+import { tempDir } from '../support/test-env';
+
+const root = projectRoot();
+const entry = (app: string) => join(root, 'dist', 'apps', app, 'src', 'main.js');
+
+/** Starts an entry point with exactly `env` (plus PATH), collecting its output. */
+function start(app: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, [entry(app)], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  return { child, output };
+}
+
+/** Resolves with the printed URLs once the process says it is running; rejects if it exits first. */
+function urlsWhenRunning(child: ChildProcess, output: { stdout: string; stderr: string }): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const onData = () => {
+      if (!output.stdout.includes('Tollgate is running')) return;
+      const block = output.stdout.slice(output.stdout.indexOf('Tollgate is running'));
+      const urls = Object.fromEntries([...block.matchAll(/^\s+(api|proxy|worker)\s+(http:\/\/\S+)/gm)].map((m) => [m[1], m[2]]));
+      if (Object.keys(urls).length === 3) {
+        child.stdout!.off('data', onData);
+        resolve(urls);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before it was ready:\n${output.stderr}`)));
+  });
+}
+
+describe('the npm start entry point (all-in-one process)', () => {
+  const dataDir = tempDir('tollgate-start-');
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('boots on the embedded stores with no store configured, is ready, and drains on SIGTERM with exit 0', async () => {
+    const { child, output } = start('platform', { TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0' });
+    const urls = await urlsWhenRunning(child, output);
+    for (const url of Object.values(urls)) {
+      const ready = await fetch(`${url}/readyz`);
+      assert.equal(ready.status, 200, await ready.text());
+    }
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    assert.equal(code, 0, output.stderr);
+    assert.match(output.stdout, /"msg":"shutdown complete"/);
+  });
+
+  it('refuses a bad variable with one clear line naming it', async () => {
+    const { child, output } = start('platform', { TOLLGATE_DATA_DIR: dataDir, API_PORT: 'eighty', DATABASE_URL: 'mysql://db' });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 1);
+    assert.match(output.stderr, /^tollgate: Invalid configuration — /);
+    assert.match(output.stderr, /DATABASE_URL: must be a URL starting with postgres:\/\//);
+    assert.match(output.stderr, /API_PORT/);
+  });
+
+  it('runs a single app as its own process only against real servers', async () => {
+    const { child, output } = start('api', { TOLLGATE_DATA_DIR: dataDir });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 1);
+    assert.match(output.stderr, /DATABASE_URL and CLICKHOUSE_URL must be set/);
+  });
+});
