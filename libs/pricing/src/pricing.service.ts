@@ -1,0 +1,121 @@
+import { Logger, UnavailableError } from '@tollgate/core';
+import { PriceCatalog } from './catalog/price-catalog';
+import { PricingEngine } from './engine/pricing.engine';
+import type { PriceOptions, PriceQuote } from './engine/price-quote';
+import type { TokenUsage } from './engine/token-usage';
+import type { PriceOverride } from './overrides/price-override';
+
+/** Where overrides come from (PostgreSQL in production: PriceOverrideRepository). */
+export interface PriceOverrideSource {
+  /** Every override, past ones included: historical requests are priced by the overrides of their time. */
+  listAll(): Promise<PriceOverride[]>;
+}
+
+export interface PricingServiceOptions {
+  catalog?: PriceCatalog;
+  /** How old the in-memory override snapshot may get before `price()` reloads it, and the auto-refresh period. */
+  refreshIntervalMs?: number;
+  now?: () => number;
+}
+
+/**
+ * Prices requests from the bundled catalog and the overrides. Overrides are held in memory as an immutable snapshot:
+ * `priceSync` (the proxy's hot path) never touches the database; `price` reloads the snapshot first when it is older
+ * than `refreshIntervalMs` or was invalidated (writes through PriceOverrideService invalidate it at once; other
+ * processes pick a change up within one refresh interval).
+ */
+export class PricingService {
+  private readonly logger = new Logger('pricing');
+  readonly catalog: PriceCatalog;
+  private engine?: PricingEngine;
+  private loadedAt = 0;
+  private stale = true;
+  private loading?: Promise<PricingEngine>;
+  private timer?: NodeJS.Timeout;
+  private readonly refreshIntervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly source: PriceOverrideSource,
+    options: PricingServiceOptions = {},
+  ) {
+    this.catalog = options.catalog ?? new PriceCatalog();
+    this.refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Prices with an up-to-date override snapshot (reloads it when stale). Throws UnknownPriceError, ValidationError. */
+  async price(provider: string, model: string, usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote> {
+    const engine = this.engine && !this.isStale() ? this.engine : await this.refresh();
+    return engine.price(provider, model, usage, at, opts);
+  }
+
+  /**
+   * Prices from the current snapshot without I/O. Requires one completed `refresh()` (or `start()`); throws
+   * UnavailableError before that rather than silently ignoring overrides.
+   */
+  priceSync(provider: string, model: string, usage: TokenUsage, at: Date, opts?: PriceOptions): PriceQuote {
+    if (!this.engine) throw new UnavailableError('price overrides not loaded yet: await PricingService.start() first');
+    return this.engine.price(provider, model, usage, at, opts);
+  }
+
+  /** Reloads the override snapshot (concurrent callers share one load). */
+  async refresh(): Promise<PricingEngine> {
+    if (!this.loading) {
+      const startedAt = this.now();
+      this.stale = false;
+      this.loading = this.source
+        .listAll()
+        .then((overrides) => {
+          this.engine = new PricingEngine(this.catalog, overrides);
+          this.loadedAt = startedAt;
+          return this.engine;
+        })
+        .catch((error: unknown) => {
+          this.stale = true;
+          throw error instanceof UnavailableError ? error : new UnavailableError('could not load price overrides', error);
+        })
+        .finally(() => {
+          this.loading = undefined;
+        });
+    }
+    return this.loading;
+  }
+
+  /** Marks the snapshot stale: the next `price()` reloads. */
+  invalidate(): void {
+    this.stale = true;
+  }
+
+  /** Loads the snapshot, then refreshes it in the background every refreshIntervalMs (failures are logged, the last snapshot kept). */
+  async start(): Promise<void> {
+    await this.refresh();
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      this.refresh().catch((error: unknown) => this.logger.error('price override refresh failed; keeping the previous snapshot', { error }));
+    }, this.refreshIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** When the current snapshot was loaded (epoch ms; 0 = never). */
+  get snapshotLoadedAt(): number {
+    return this.loadedAt;
+  }
+
+  private isStale(): boolean {
+    return this.stale || this.now() - this.loadedAt >= this.refreshIntervalMs;
+  }
+}
+
+/** A fixed set of overrides (tests, tools, processes without PostgreSQL). */
+export class StaticPriceOverrideSource implements PriceOverrideSource {
+  constructor(private readonly overrides: PriceOverride[] = []) {}
+  async listAll(): Promise<PriceOverride[]> {
+    return this.overrides;
+  }
+}
