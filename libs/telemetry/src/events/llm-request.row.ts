@@ -1,0 +1,137 @@
+import { Dec, parseDecimal, toMoneyString } from '@tollgate/core';
+import { TelemetryEvent } from './telemetry-event.schema';
+
+/**
+ * The part of a pricing quote a row needs (`PricingService.price(...)` returns a superset). Kept structural so
+ * the row mapping does not depend on how the quote was made.
+ */
+export interface PriceQuoteLike {
+  cost: Dec;
+  currency: string;
+  price_ref: string;
+}
+
+/** Price reference stored when no price is known for the model: cost 0, never dropped, easy to find and restate. */
+export const UNPRICED_REF = 'unpriced';
+
+/** One `llm_requests` row as sent to ClickHouse with JSONEachRow (money as fixed-point strings). */
+export interface LlmRequestRow {
+  ts: string;
+  request_id: string;
+  feature: string;
+  customer: string;
+  team: string;
+  env: string;
+  virtual_key: string;
+  provider: string;
+  provider_account: string;
+  region: string;
+  model: string;
+  requested_model: string;
+  rule_set_version: number;
+  rule_id: string;
+  variant: string;
+  attempt: number;
+  fallback_from: string;
+  status: number;
+  error_class: string;
+  input_tokens: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  reasoning_tokens: number;
+  audio_input_tokens: number;
+  audio_output_tokens: number;
+  image_tokens: number;
+  usage_source: string;
+  streamed: boolean;
+  ttft_ms: number | null;
+  latency_ms: number;
+  estimated_cost: string;
+  provider_cost: string | null;
+  price_ref: string;
+  currency: string;
+  tags: Record<string, string>;
+  attempts: string;
+  /** Row version for ReplacingMergeTree; a higher version supersedes (restatement). */
+  version: number;
+  /**
+   * Set only on a row that supersedes a stored version of the same request: the superseded version and its money.
+   * Rollups add `estimated_cost - prev_estimated_cost` for such rows instead of counting a new request.
+   */
+  prev_version: number;
+  prev_estimated_cost: string;
+  prev_provider_cost: string;
+}
+
+/** ClickHouse DateTime64(3) text in UTC: `YYYY-MM-DD hh:mm:ss.mmm`. */
+export function toClickHouseTime(iso: string | Date): string {
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not a timestamp: ${String(iso)}`);
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/**
+ * Maps a validated event to its row. Cost precedence: the event's own `estimated_cost` (the proxy priced it),
+ * else the quote (priced on arrival), else 0 with price_ref 'unpriced'. A provider-reported cost is kept beside
+ * the estimate, never instead of it.
+ */
+export function toLlmRequestRow(event: TelemetryEvent, quote?: PriceQuoteLike, version = 1): LlmRequestRow {
+  let estimated: Dec;
+  let priceRef: string;
+  let currency = event.currency;
+  if (event.estimated_cost !== undefined) {
+    estimated = parseDecimal(event.estimated_cost);
+    priceRef = event.price_ref ?? '';
+  } else if (quote) {
+    estimated = quote.cost;
+    priceRef = quote.price_ref;
+    currency = quote.currency;
+  } else {
+    estimated = new Dec(0);
+    priceRef = UNPRICED_REF;
+  }
+  return {
+    ts: toClickHouseTime(event.ts),
+    request_id: event.request_id,
+    feature: event.feature,
+    customer: event.customer,
+    team: event.team,
+    env: event.env,
+    virtual_key: event.virtual_key,
+    provider: event.provider,
+    provider_account: event.provider_account,
+    region: event.region,
+    model: event.model,
+    requested_model: event.requested_model || event.model,
+    rule_set_version: event.rule_set_version,
+    rule_id: event.rule_id,
+    variant: event.variant,
+    attempt: event.attempt,
+    fallback_from: event.fallback_from,
+    status: event.status,
+    error_class: event.error_class,
+    input_tokens: event.input_tokens,
+    cached_input_tokens: event.cached_input_tokens,
+    cache_write_tokens: event.cache_write_tokens,
+    output_tokens: event.output_tokens,
+    reasoning_tokens: event.reasoning_tokens,
+    audio_input_tokens: event.audio_input_tokens,
+    audio_output_tokens: event.audio_output_tokens,
+    image_tokens: event.image_tokens,
+    usage_source: event.usage_source,
+    streamed: event.streamed,
+    ttft_ms: event.ttft_ms ?? null,
+    latency_ms: event.latency_ms,
+    estimated_cost: toMoneyString(estimated),
+    provider_cost: event.provider_cost === undefined ? null : toMoneyString(parseDecimal(event.provider_cost)),
+    price_ref: priceRef,
+    currency,
+    tags: event.tags,
+    attempts: event.attempts.length ? JSON.stringify(event.attempts) : '',
+    version,
+    prev_version: 0,
+    prev_estimated_cost: '0',
+    prev_provider_cost: '0',
+  };
+}

@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { FieldProblem } from '@tollgate/core';
+
+const MAX_LABEL = 256;
+const label = z.string().max(MAX_LABEL).default('');
+const tokens = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
+/** Money travels as a decimal string so no float ever touches it (a JSON number would). */
+const decimalString = z
+  .string()
+  .regex(/^[-+]?(\d+\.?\d*|\.\d+)$/, 'must be a decimal string such as "0.000123" (no exponent, no float)')
+  .refine((v) => v.replace(/^[-+]/, '').replace('.', '').replace(/^0+/, '').length <= 38, 'more digits than Decimal(38, 12) holds');
+
+/** One upstream try of a request; the event folds them into a summary so a fallback chain stays visible. */
+export const attemptSummarySchema = z.object({
+  provider: z.string().min(1).max(MAX_LABEL),
+  model: z.string().min(1).max(MAX_LABEL),
+  provider_account: label,
+  status: z.number().int().min(0).max(999),
+  error_class: label,
+  latency_ms: z.number().int().min(0).max(4_294_967_295),
+});
+export type AttemptSummary = z.infer<typeof attemptSummarySchema>;
+
+/**
+ * One proxied LLM request, as the proxy emits it and the collector accepts it (the shared wire contract).
+ * Field names match the `llm_requests` columns.
+ *
+ * Token conventions (the same as @pydantic/genai-prices', which prices them): `input_tokens` is the whole prompt
+ * INCLUDING `cached_input_tokens` (cache reads) and `cache_write_tokens`; `output_tokens` is the whole completion
+ * INCLUDING `reasoning_tokens`. Audio and image tokens are reported on top where a provider reports them.
+ *
+ * `status` is the HTTP status the caller got (0 when the connection failed before any status); anything >= 400
+ * or 0 counts as an error. Money (`estimated_cost`, `provider_cost`) is a decimal string in `currency`.
+ */
+export const telemetryEventSchema = z.object({
+  request_id: z.string().min(1).max(128),
+  ts: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with a zone, e.g. 2026-11-21T10:00:00.123Z' }),
+  feature: label,
+  customer: label,
+  team: label,
+  env: label,
+  virtual_key: label,
+  provider: z.string().min(1).max(MAX_LABEL),
+  provider_account: label,
+  region: label,
+  model: z.string().min(1).max(MAX_LABEL),
+  requested_model: label,
+  rule_set_version: z.number().int().min(0).max(4_294_967_295).default(0),
+  rule_id: label,
+  variant: z.enum(['', 'control', 'canary']).default(''),
+  attempt: z.number().int().min(1).max(255).default(1),
+  fallback_from: label,
+  status: z.number().int().min(0).max(999),
+  error_class: label,
+  input_tokens: tokens,
+  cached_input_tokens: tokens,
+  cache_write_tokens: tokens,
+  output_tokens: tokens,
+  reasoning_tokens: tokens,
+  audio_input_tokens: tokens,
+  audio_output_tokens: tokens,
+  image_tokens: tokens,
+  usage_source: z.enum(['provider', 'estimated']),
+  streamed: z.boolean().default(false),
+  ttft_ms: z.number().int().min(0).max(4_294_967_295).nullable().optional(),
+  latency_ms: z.number().int().min(0).max(4_294_967_295),
+  estimated_cost: decimalString.optional(),
+  provider_cost: decimalString.optional(),
+  price_ref: z.string().max(MAX_LABEL).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO-4217 code such as USD').default('USD'),
+  tags: z.record(z.string().max(MAX_LABEL), z.string().max(1024)).default({}),
+  attempts: z.array(attemptSummarySchema).max(32).default([]),
+});
+
+/** A validated event (defaults applied). */
+export type TelemetryEvent = z.output<typeof telemetryEventSchema>;
+/** What a producer may send (defaults optional). */
+export type TelemetryEventInput = z.input<typeof telemetryEventSchema>;
+
+export interface ValidatedBatch {
+  valid: { index: number; event: TelemetryEvent }[];
+  errors: FieldProblem[];
+}
+
+/** Validates each element on its own: the valid are kept, every invalid one yields `{index, field, reason}` problems. */
+export function validateTelemetryEvents(items: unknown[]): ValidatedBatch {
+  const valid: ValidatedBatch['valid'] = [];
+  const errors: FieldProblem[] = [];
+  items.forEach((item, index) => {
+    const parsed = telemetryEventSchema.safeParse(item);
+    if (parsed.success) {
+      if (parsed.data.cached_input_tokens + parsed.data.cache_write_tokens > parsed.data.input_tokens) {
+        errors.push({ index, field: 'cached_input_tokens', reason: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens includes them)' });
+      } else if (parsed.data.reasoning_tokens > parsed.data.output_tokens) {
+        errors.push({ index, field: 'reasoning_tokens', reason: 'reasoning_tokens exceed output_tokens (output_tokens includes them)' });
+      } else {
+        valid.push({ index, event: parsed.data });
+      }
+      return;
+    }
+    // One problem per offending field is enough for a producer to fix its event.
+    const seen = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.length ? issue.path.map(String).join('.') : '(event)';
+      if (seen.has(field)) continue;
+      seen.add(field);
+      errors.push({ index, field, reason: issue.message });
+    }
+  });
+  return { valid, errors };
+}

@@ -1,0 +1,328 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Logger, UnavailableError } from '@tollgate/core';
+import { LlmRequestRow } from '../events/llm-request.row';
+import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
+
+export interface TelemetryWriterOptions {
+  table?: string;
+  /** A buffer this large is flushed at once; also the largest single INSERT. */
+  maxBatchRows?: number;
+  /** Rows buffered or in flight beyond which `write` refuses (ClickHouse is down: the producer must spool, not grow our heap). */
+  maxPendingRows?: number;
+  /** A non-empty buffer is flushed at the latest after this long. */
+  flushIntervalMs?: number;
+  /** Tries per INSERT (and per de-dup lookup) before the batch fails. */
+  maxAttempts?: number;
+  initialBackoffMs?: number;
+  maxBackoffMs?: number;
+  /**
+   * Look up each batch's request_ids before inserting so a re-sent event is skipped and a higher version is written
+   * as a restatement (with prev_* set). The rollups rely on it; turn off only for a table without rollups.
+   */
+  dedupe?: boolean;
+  /** Called with rows `enqueue`d (fire-and-forget) that could not be written, so the producer can spool them. */
+  onBatchFailed?: (rows: LlmRequestRow[], error: Error) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface WriteOutcome {
+  /** New requests written. */
+  written: number;
+  /** Rows whose request_id was already stored at the same or a higher version (re-sends): nothing written. */
+  duplicates: number;
+  /** Rows written as a newer version of a stored request. */
+  restated: number;
+}
+
+export interface TelemetryWriterStats extends WriteOutcome {
+  batches: number;
+  retries: number;
+  failedRows: number;
+  pendingRows: number;
+  lastError?: string;
+}
+
+/** Rows that could not be written after every retry; carries them so the caller can spool or re-send. */
+export class TelemetryWriteError extends UnavailableError {
+  constructor(message: string, readonly rows: LlmRequestRow[], cause?: unknown) {
+    super(message, cause);
+  }
+}
+
+interface Ticket {
+  pending: number;
+  outcome: WriteOutcome;
+  failed?: Error;
+  resolve(outcome: WriteOutcome): void;
+  reject(error: Error): void;
+}
+
+interface Entry {
+  row: LlmRequestRow;
+  ticket?: Ticket;
+}
+
+interface StoredVersion {
+  version: number;
+  estimated_cost: string;
+  provider_cost: string;
+}
+
+/** Ids per de-dup lookup query, so query parameters stay well under the HTTP URI limit. */
+const LOOKUP_CHUNK = 4000;
+
+/**
+ * The one batched writer of `llm_requests`. Rows are buffered and written in batches (on size or interval), one
+ * batch at a time so each de-dup lookup sees every earlier batch. Transient errors are retried with exponential
+ * backoff and jitter; a batch the server finds too large is split in halves. Failures are never swallowed: `write`
+ * rejects, `enqueue`d rows go to `onBatchFailed` and make the next `flush()` reject with them.
+ */
+export class ClickHouseTelemetryWriter {
+  private readonly logger = new Logger('telemetry-writer');
+  private readonly table: string;
+  private readonly opts: Required<Omit<TelemetryWriterOptions, 'onBatchFailed' | 'table'>> & Pick<TelemetryWriterOptions, 'onBatchFailed'>;
+  private buffer: Entry[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private inFlightRows = 0;
+  private unreported: { rows: LlmRequestRow[]; error: Error }[] = [];
+  private closed = false;
+  private readonly counters: TelemetryWriterStats = { written: 0, duplicates: 0, restated: 0, batches: 0, retries: 0, failedRows: 0, pendingRows: 0 };
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    options: TelemetryWriterOptions = {},
+  ) {
+    this.table = options.table ?? 'llm_requests';
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.table)) throw new RangeError(`not a table name: ${this.table}`);
+    this.opts = {
+      maxBatchRows: options.maxBatchRows ?? 10_000,
+      maxPendingRows: options.maxPendingRows ?? 500_000,
+      flushIntervalMs: options.flushIntervalMs ?? 200,
+      maxAttempts: options.maxAttempts ?? 5,
+      initialBackoffMs: options.initialBackoffMs ?? 100,
+      maxBackoffMs: options.maxBackoffMs ?? 5_000,
+      dedupe: options.dedupe ?? true,
+      onBatchFailed: options.onBatchFailed,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    };
+  }
+
+  stats(): TelemetryWriterStats {
+    return { ...this.counters, pendingRows: this.buffer.length + this.inFlightRows };
+  }
+
+  /** Buffers rows and resolves once they are stored (or known duplicates); rejects if they could not be written. */
+  write(rows: LlmRequestRow[]): Promise<WriteOutcome> {
+    if (rows.length === 0) return Promise.resolve({ written: 0, duplicates: 0, restated: 0 });
+    this.assertOpen();
+    if (this.buffer.length + this.inFlightRows + rows.length > this.opts.maxPendingRows) {
+      return Promise.reject(new TelemetryWriteError(`telemetry writer backlog is full (${this.opts.maxPendingRows} rows); retry later`, rows));
+    }
+    return new Promise<WriteOutcome>((resolve, reject) => {
+      const ticket: Ticket = { pending: rows.length, outcome: { written: 0, duplicates: 0, restated: 0 }, resolve, reject };
+      for (const row of rows) this.buffer.push({ row, ticket });
+      this.afterAppend();
+    });
+  }
+
+  /** Fire-and-forget for the proxy's hot path: failures reach `onBatchFailed` and the next `flush()`. */
+  enqueue(rows: LlmRequestRow[]): void {
+    this.assertOpen();
+    if (this.buffer.length + this.inFlightRows + rows.length > this.opts.maxPendingRows) {
+      this.fail(rows, new TelemetryWriteError(`telemetry writer backlog is full (${this.opts.maxPendingRows} rows)`, rows));
+      return;
+    }
+    for (const row of rows) this.buffer.push({ row });
+    this.afterAppend();
+  }
+
+  /**
+   * Writes everything buffered so far and waits for it. Rejects with a TelemetryWriteError carrying every
+   * `enqueue`d row that failed since the last flush (the proxy spools them on SIGTERM).
+   */
+  async flush(): Promise<void> {
+    await this.startFlush();
+    const failures = this.unreported.splice(0);
+    if (failures.length) {
+      const rows = failures.flatMap((f) => f.rows);
+      throw new TelemetryWriteError(`${rows.length} telemetry rows could not be written: ${failures[0].error.message}`, rows, failures[0].error);
+    }
+  }
+
+  /** Flushes and refuses further rows; for the shutdown coordinator's drain phase. */
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    const done = this.flush();
+    this.closed = true;
+    await done;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new UnavailableError('telemetry writer is closed (shutting down)');
+  }
+
+  private afterAppend(): void {
+    if (this.buffer.length >= this.opts.maxBatchRows) {
+      void this.startFlush();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.startFlush();
+      }, this.opts.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Queues the buffer (in max-size batches) behind the batch in flight; the returned promise never rejects. */
+  private startFlush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const entries = this.buffer;
+    this.buffer = [];
+    for (let i = 0; i < entries.length; i += this.opts.maxBatchRows) {
+      const batch = entries.slice(i, i + this.opts.maxBatchRows);
+      this.inFlightRows += batch.length;
+      this.chain = this.chain.then(() =>
+        this.writeBatch(batch).finally(() => {
+          this.inFlightRows -= batch.length;
+        }),
+      );
+    }
+    return this.chain;
+  }
+
+  private async writeBatch(entries: Entry[]): Promise<void> {
+    const started = Date.now();
+    // A request_id twice in one batch: keep the highest version (the first of equals), the rest are duplicates.
+    const chosen = new Map<string, Entry>();
+    const duplicates: Entry[] = [];
+    for (const entry of entries) {
+      const other = chosen.get(entry.row.request_id);
+      if (!other) chosen.set(entry.row.request_id, entry);
+      else if (entry.row.version > other.row.version) {
+        duplicates.push(other);
+        chosen.set(entry.row.request_id, entry);
+      } else duplicates.push(entry);
+    }
+    let toWrite = [...chosen.values()];
+    let restated = 0;
+    try {
+      if (this.opts.dedupe) {
+        const stored = await this.lookup(toWrite.map((e) => e.row));
+        const fresh: Entry[] = [];
+        for (const entry of toWrite) {
+          const existing = stored.get(entry.row.request_id);
+          if (!existing) {
+            fresh.push(entry);
+          } else if (existing.version >= entry.row.version) {
+            duplicates.push(entry);
+          } else {
+            // A newer version of a stored request: carry the superseded money so rollups add only the difference.
+            entry.row = {
+              ...entry.row,
+              prev_version: existing.version,
+              prev_estimated_cost: existing.estimated_cost,
+              prev_provider_cost: existing.provider_cost,
+            };
+            restated++;
+            fresh.push(entry);
+          }
+        }
+        toWrite = fresh;
+      }
+      if (toWrite.length) await this.insertRows(toWrite.map((e) => e.row));
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      this.counters.failedRows += entries.length;
+      this.counters.lastError = err.message;
+      this.logger.error('telemetry batch failed after retries', { rows: entries.length, error: err });
+      const orphaned: LlmRequestRow[] = [];
+      for (const entry of entries) {
+        if (entry.ticket) this.settle(entry.ticket, undefined, err);
+        else orphaned.push(entry.row);
+      }
+      if (orphaned.length) this.fail(orphaned, err);
+      return;
+    }
+    this.counters.batches++;
+    this.counters.written += toWrite.length - restated;
+    this.counters.restated += restated;
+    this.counters.duplicates += duplicates.length;
+    for (const entry of toWrite) if (entry.ticket) this.settle(entry.ticket, entry.row.prev_version > 0 ? 'restated' : 'written');
+    for (const entry of duplicates) if (entry.ticket) this.settle(entry.ticket, 'duplicates');
+    this.logger.debug('telemetry batch written', { rows: toWrite.length, duplicates: duplicates.length, restated, ms: Date.now() - started });
+  }
+
+  private settle(ticket: Ticket, kind: keyof WriteOutcome | undefined, error?: Error): void {
+    if (kind) ticket.outcome[kind]++;
+    if (error && !ticket.failed) ticket.failed = error;
+    if (--ticket.pending > 0) return;
+    if (ticket.failed) ticket.reject(new TelemetryWriteError(`telemetry rows could not be written: ${ticket.failed.message}`, [], ticket.failed));
+    else ticket.resolve(ticket.outcome);
+  }
+
+  private fail(rows: LlmRequestRow[], error: Error): void {
+    this.unreported.push({ rows, error });
+    try {
+      this.opts.onBatchFailed?.(rows, error);
+    } catch (callbackError) {
+      this.logger.error('onBatchFailed callback threw', { error: callbackError });
+    }
+  }
+
+  /** Latest stored version (and its money) of each request_id, looked up only on the days the rows fall on. */
+  private async lookup(rows: LlmRequestRow[]): Promise<Map<string, StoredVersion>> {
+    const found = new Map<string, StoredVersion>();
+    const days = [...new Set(rows.map((r) => r.ts.slice(0, 10)))];
+    for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
+      const ids = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.request_id);
+      const result = await this.withRetry('lookup', async () => {
+        const rs = await this.client.query({
+          query: `SELECT request_id, max(version) AS stored_version, argMax(estimated_cost, version) AS stored_cost,
+                    argMax(ifNull(provider_cost, toDecimal128(0, 12)), version) AS stored_provider_cost
+                  FROM ${this.table}
+                  WHERE toDate(ts) IN {days:Array(Date)} AND request_id IN {ids:Array(String)}
+                  GROUP BY request_id`,
+          query_params: { days, ids },
+          format: 'JSONEachRow',
+        });
+        return rs.json<{ request_id: string; stored_version: string; stored_cost: string; stored_provider_cost: string }>();
+      });
+      for (const r of result) found.set(r.request_id, { version: Number(r.stored_version), estimated_cost: r.stored_cost, provider_cost: r.stored_provider_cost });
+    }
+    return found;
+  }
+
+  private async insertRows(rows: LlmRequestRow[]): Promise<void> {
+    try {
+      await this.withRetry('insert', () => this.client.insert({ table: this.table, values: rows, format: 'JSONEachRow' }).then(() => undefined));
+    } catch (error) {
+      if (rows.length > 1 && isOversizedError(error)) {
+        this.logger.warn('telemetry batch too large for the server, splitting', { rows: rows.length });
+        const mid = rows.length >> 1;
+        await this.insertRows(rows.slice(0, mid));
+        await this.insertRows(rows.slice(mid));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private async withRetry<T>(what: string, op: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (error) {
+        if (attempt >= this.opts.maxAttempts || !isTransientError(error)) throw error;
+        this.counters.retries++;
+        const base = Math.min(this.opts.maxBackoffMs, this.opts.initialBackoffMs * 2 ** (attempt - 1));
+        const delay = Math.round(base * (0.5 + Math.random() / 2));
+        this.logger.warn('telemetry write failed, retrying', { what, attempt, delayMs: delay, error });
+        await this.opts.sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '@tollgate/core';
+import { Stores } from '@tollgate/storage';
+import { ClickHouseTelemetryWriter, LlmRequestRow, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
+import { embeddedTarget, StoreTarget } from '../support/test-env';
+import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+
+const row = (id: string, cost = '0.001', version = 1): LlmRequestRow =>
+  toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent({ request_id: id, estimated_cost: cost })), undefined, version);
+
+// The writer is store-agnostic (ClickHouse only, which is always chDB here), so the embedded target suffices.
+describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
+  let target: StoreTarget;
+  let stores: Stores;
+  before(async () => {
+    target = await embeddedTarget.create();
+    stores = await Stores.open(loadConfig(target.env));
+    await stores.clickhouseMigrator().migrate();
+  });
+  after(async () => {
+    await stores?.close();
+    await target?.cleanup();
+  });
+
+  const count = async (where = '1') => {
+    const rs = await stores.clickhouse.query({ query: `SELECT count() AS n, toString(sum(estimated_cost)) AS cost FROM llm_requests FINAL WHERE ${where}`, format: 'JSONEachRow' });
+    return (await rs.json<{ n: string; cost: string }>())[0];
+  };
+
+  it('writes a batch, skips re-sent request_ids and writes a higher version as a restatement', async () => {
+    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 5 });
+    const first = await writer.write([row('w-1'), row('w-2'), row('w-2')]);
+    assert.deepEqual(first, { written: 2, duplicates: 1, restated: 0 });
+    const again = await writer.write([row('w-1'), row('w-3', '0.002')]);
+    assert.deepEqual(again, { written: 1, duplicates: 1, restated: 0 });
+    const restated = await writer.write([row('w-1', '0.005', 2)]);
+    assert.deepEqual(restated, { written: 0, duplicates: 0, restated: 1 });
+    const raw = await (
+      await stores.clickhouse.query({ query: `SELECT request_id, version, prev_version, toString(prev_estimated_cost) AS prev FROM llm_requests WHERE request_id LIKE 'w-%' ORDER BY request_id, version`, format: 'JSONEachRow' })
+    ).json();
+    assert.deepEqual(raw, [
+      { request_id: 'w-1', version: '1', prev_version: '0', prev: '0' },
+      { request_id: 'w-1', version: '2', prev_version: '1', prev: '0.001' },
+      { request_id: 'w-2', version: '1', prev_version: '0', prev: '0' },
+      { request_id: 'w-3', version: '1', prev_version: '0', prev: '0' },
+    ]);
+    assert.deepEqual(await count(`request_id LIKE 'w-%'`), { n: '3', cost: '0.008' });
+    await writer.close();
+  });
+
+  it('flushes enqueued rows on flush() and on size, and refuses rows after close', async () => {
+    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 60_000, maxBatchRows: 3 });
+    writer.enqueue([row('e-1'), row('e-2')]);
+    await writer.flush();
+    assert.equal((await count(`request_id LIKE 'e-%'`)).n, '2');
+    await writer.write([row('e-3'), row('e-4'), row('e-5'), row('e-6')]);
+    assert.equal((await count(`request_id LIKE 'e-%'`)).n, '6');
+    await writer.close();
+    assert.throws(() => writer.enqueue([row('e-7')]), /closed/);
+  });
+
+  it('surfaces a permanent error to write() and to flush() with the failed rows, after retrying transient ones', async () => {
+    const sleeps: number[] = [];
+    const failed: LlmRequestRow[][] = [];
+    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, {
+      table: 'no_such_table',
+      dedupe: false,
+      flushIntervalMs: 1,
+      onBatchFailed: (rows) => failed.push(rows),
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    await assert.rejects(writer.write([row('f-1')]), /could not be written/);
+    writer.enqueue([row('f-2')]);
+    await assert.rejects(writer.flush(), (error: Error & { rows: LlmRequestRow[] }) => error.rows.length === 1 && error.rows[0].request_id === 'f-2');
+    assert.deepEqual(failed.map((rows) => rows.map((r) => r.request_id)), [['f-2']]);
+    assert.equal(sleeps.length, 0, 'an unknown table is permanent: no retries');
+    assert.equal(writer.stats().failedRows, 2);
+  });
+});
