@@ -1,0 +1,40 @@
+/**
+ * SQL that recognises AI spend on a billing line and labels it (ai_service, ai_model, usage_type). It runs inside
+ * the ingest INSERT … SELECT, so labelling costs no extra pass over the file. Inputs are SQL expressions over the
+ * line: the service name, the provider's usage type / meter / SKU description, and hints that reveal a GPU machine
+ * (instance type, SKU, resource id).
+ */
+export interface AiLabelInputs {
+  service: string;
+  usage: string;
+  description: string;
+  gpuHints: string;
+}
+
+// Instance families with GPUs or ML accelerators: AWS p/g/trn/inf, Azure N-series, GCP a2/a3/g2 and node pools.
+const GPU_PATTERN = String.raw`(?i)(\b(p2|p3|p3dn|p4d|p4de|p5|p5e|p5en|g4dn|g4ad|g5|g5g|g6|g6e|gr6|trn1|trn2|inf1|inf2|dl1)\.[0-9a-z]+)|(standard_n[cdv][0-9])|(\bn[cdv][0-9]+[a-z_ ]*(v[0-9])?\b)|(\ba[23]-(high|mega|ultra|edge)gpu)|(\bg2-standard)|gpu|nvidia|\bh100\b|\ba100\b|\bl4\b`;
+const MODEL_PATTERN = String.raw`(?i)((claude|gpt|gemini|llama|titan|mistral|mixtral|nova|command|jamba|embed|text-embedding|dall-e|whisper|o1|o3|o4)[-a-z0-9.]*([ -](pro|flash|sonnet|haiku|opus|mini|lite|micro|premier))?)`;
+
+export function aiLabelColumns(inputs: AiLabelInputs): { ai_service: string; ai_model: string; usage_type: string } {
+  const svc = `ifNull(${inputs.service}, '')`;
+  const text = `concat(ifNull(${inputs.usage}, ''), ' ', ifNull(${inputs.description}, ''))`;
+  const hints = `concat(ifNull(${inputs.gpuHints}, ''), ' ', ${text})`;
+  const service = `multiIf(
+    ${svc} ILIKE '%bedrock%', 'bedrock',
+    ${svc} ILIKE '%sagemaker%', 'sagemaker',
+    ${svc} ILIKE '%vertex%' OR ${svc} ILIKE '%gemini%' OR ${svc} ILIKE '%generative language%', 'vertex_ai',
+    ${svc} ILIKE '%openai%' OR ${svc} ILIKE '%foundry%' OR (${svc} ILIKE '%cognitive services%' AND match(${text}, '(?i)gpt|o1|o3|dall-e|whisper|embedding')), 'azure_openai',
+    match(${hints}, '${GPU_PATTERN.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'), 'gpu_instance',
+    '')`;
+  const model = `if(${service} IN ('', 'gpu_instance'), '', lower(extract(${text}, '${MODEL_PATTERN.replace(/\\/g, '\\\\')}')))`;
+  const usage = `multiIf(
+    ${service} = '', '',
+    match(${text}, '(?i)cache[ _-]?(read|hit)|cached'), 'cached_input_tokens',
+    match(${text}, '(?i)cache[ _-]?write'), 'cache_write_tokens',
+    match(${text}, '(?i)input|\\\\binp\\\\b|prompt'), 'input_tokens',
+    match(${text}, '(?i)output|\\\\boutp?\\\\b|completion|generated'), 'output_tokens',
+    match(${text}, '(?i)image'), 'images',
+    ${service} IN ('gpu_instance', 'sagemaker') OR match(${text}, '(?i)hour|hrs'), 'instance_hours',
+    'other')`;
+  return { ai_service: service, ai_model: model, usage_type: usage };
+}

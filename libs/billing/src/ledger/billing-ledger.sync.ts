@@ -1,0 +1,79 @@
+import { ClickHouseClient } from '@clickhouse/client';
+import { Logger } from '@tollgate/core';
+import { BillingFileIngester, BillingFileRef } from '../files/billing-file.ingester';
+import { BillingLedgerRepository, PeriodTotal } from './billing-ledger.repository';
+
+export interface LedgerSyncRequest {
+  sourceId: string;
+  sourceKind: string;
+  syncRunId: string;
+  /** Monotonic per source (the run's start in ms); recorded on every line it wrote. */
+  ingestVersion: number;
+  files?: BillingFileRef[];
+  /** Already-normalised lines from an API connector (staging columns). */
+  rows?: Record<string, unknown>[];
+  /**
+   * Billing periods (YYYY-MM-01) this sync restates: each is replaced whole, emptied if no line is left in it,
+   * and a line outside them fails the sync. Omitted: exactly the periods the input contains.
+   */
+  periods?: string[];
+}
+
+export interface LedgerSyncResult {
+  rows: number;
+  periods: string[];
+  totals: PeriodTotal[];
+}
+
+/**
+ * One sync of one source into the ledger: stage every input, validate, swap each period's partition, clear
+ * staging. A failure anywhere before the swap leaves the ledger as it was. Syncs of the same source are serialised
+ * in this process (they share the source's staging partitions); across processes the BullMQ job id per source does it.
+ */
+export class BillingLedgerSync {
+  private readonly logger = new Logger('billing-ledger');
+  private readonly repository: BillingLedgerRepository;
+  private readonly ingester: BillingFileIngester;
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(clickhouse: ClickHouseClient) {
+    this.repository = new BillingLedgerRepository(clickhouse);
+    this.ingester = new BillingFileIngester(clickhouse);
+  }
+
+  get ledger(): BillingLedgerRepository {
+    return this.repository;
+  }
+
+  async sync(request: LedgerSyncRequest): Promise<LedgerSyncResult> {
+    const previous = this.running.get(request.sourceId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.syncNow(request));
+    this.running.set(request.sourceId, next);
+    try {
+      return await next;
+    } finally {
+      if (this.running.get(request.sourceId) === next) this.running.delete(request.sourceId);
+    }
+  }
+
+  private async syncNow(request: LedgerSyncRequest): Promise<LedgerSyncResult> {
+    const started = Date.now();
+    const ctx = { sourceId: request.sourceId, sourceKind: request.sourceKind, syncRunId: request.syncRunId, ingestVersion: request.ingestVersion };
+    await this.repository.clearStaging(request.sourceId);
+    try {
+      for (const file of request.files ?? []) await this.ingester.stage(file, ctx);
+      if (request.rows?.length) {
+        await this.repository.stageRows(request.rows.map((r) => ({ ...r, source_id: ctx.sourceId, source_kind: ctx.sourceKind, sync_run_id: ctx.syncRunId, ingest_version: ctx.ingestVersion })));
+      }
+      await this.repository.validateStaged(request.sourceId, request.syncRunId, request.periods);
+      const totals = await this.repository.stagedTotals(request.sourceId);
+      const periods = [...new Set([...(request.periods ?? []), ...totals.map((t) => t.period)])].sort();
+      await this.repository.swap(request.sourceId, periods);
+      const rows = totals.reduce((n, t) => n + t.rows, 0);
+      this.logger.info('billing sync swapped', { sourceId: request.sourceId, run: request.syncRunId, rows, periods, ms: Date.now() - started });
+      return { rows, periods, totals };
+    } finally {
+      await this.repository.clearStaging(request.sourceId);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS billing_lines_staging;
+DROP TABLE IF EXISTS billing_lines;
