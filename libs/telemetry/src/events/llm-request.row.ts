@@ -38,12 +38,14 @@ export interface LlmRequestRow {
   input_tokens: number;
   cached_input_tokens: number;
   cache_write_tokens: number;
+  cache_write_1h_tokens: number;
   output_tokens: number;
   reasoning_tokens: number;
   audio_input_tokens: number;
   audio_output_tokens: number;
   image_tokens: number;
   usage_source: string;
+  service_tier: string;
   streamed: boolean;
   ttft_ms: number | null;
   latency_ms: number;
@@ -114,12 +116,14 @@ export function toLlmRequestRow(event: TelemetryEvent, quote?: PriceQuoteLike, v
     input_tokens: event.input_tokens,
     cached_input_tokens: event.cached_input_tokens,
     cache_write_tokens: event.cache_write_tokens,
+    cache_write_1h_tokens: event.cache_write_1h_tokens,
     output_tokens: event.output_tokens,
     reasoning_tokens: event.reasoning_tokens,
     audio_input_tokens: event.audio_input_tokens,
     audio_output_tokens: event.audio_output_tokens,
     image_tokens: event.image_tokens,
     usage_source: event.usage_source,
+    service_tier: event.service_tier,
     streamed: event.streamed,
     ttft_ms: event.ttft_ms ?? null,
     latency_ms: event.latency_ms,

@@ -30,7 +30,7 @@ describe('telemetry event schema', () => {
     assert.deepEqual(valid.map((v) => v.index), [0]);
     assert.deepEqual(
       errors.map((e) => [e.index, e.field]),
-      [[1, 'request_id'], [2, 'estimated_cost'], [3, 'ts'], [3, 'input_tokens'], [4, '(event)'], [5, 'cached_input_tokens']],
+      [[1, 'request_id'], [2, 'estimated_cost'], [3, 'ts'], [3, 'input_tokens'], [4, '(event)'], [5, 'input_tokens']],
     );
   });
 

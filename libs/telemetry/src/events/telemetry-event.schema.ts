@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FieldProblem } from '@tollgate/core';
+import { usageProblems } from '@tollgate/pricing';
 
 const MAX_LABEL = 256;
 const label = z.string().max(MAX_LABEL).default('');
@@ -25,9 +26,10 @@ export type AttemptSummary = z.infer<typeof attemptSummarySchema>;
  * One proxied LLM request, as the proxy emits it and the collector accepts it (the shared wire contract).
  * Field names match the `llm_requests` columns.
  *
- * Token conventions (the same as @pydantic/genai-prices', which prices them): `input_tokens` is the whole prompt
- * INCLUDING `cached_input_tokens` (cache reads) and `cache_write_tokens`; `output_tokens` is the whole completion
- * INCLUDING `reasoning_tokens`. Audio and image tokens are reported on top where a provider reports them.
+ * Token conventions are @tollgate/pricing's `TokenUsage` (the same as @pydantic/genai-prices'): `input_tokens` is the
+ * whole prompt INCLUDING cache reads (`cached_input_tokens`), cache writes (`cache_write_tokens`, of which
+ * `cache_write_1h_tokens` had the 1-hour TTL), audio and image input; `output_tokens` is the whole completion
+ * INCLUDING `reasoning_tokens` and audio output. `service_tier` is the provider tier billed (standard, batch, priority, flex).
  *
  * `status` is the HTTP status the caller got (0 when the connection failed before any status); anything >= 400
  * or 0 counts as an error. Money (`estimated_cost`, `provider_cost`) is a decimal string in `currency`.
@@ -55,12 +57,15 @@ export const telemetryEventSchema = z.object({
   input_tokens: tokens,
   cached_input_tokens: tokens,
   cache_write_tokens: tokens,
+  /** Part of cache_write_tokens written with the 1-hour TTL (Anthropic); the rest is 5-minute. */
+  cache_write_1h_tokens: tokens,
   output_tokens: tokens,
   reasoning_tokens: tokens,
   audio_input_tokens: tokens,
   audio_output_tokens: tokens,
   image_tokens: tokens,
   usage_source: z.enum(['provider', 'estimated']),
+  service_tier: z.string().min(1).max(64).default('standard'),
   streamed: z.boolean().default(false),
   ttft_ms: z.number().int().min(0).max(4_294_967_295).nullable().optional(),
   latency_ms: z.number().int().min(0).max(4_294_967_295),
@@ -89,13 +94,11 @@ export function validateTelemetryEvents(items: unknown[]): ValidatedBatch {
   items.forEach((item, index) => {
     const parsed = telemetryEventSchema.safeParse(item);
     if (parsed.success) {
-      if (parsed.data.cached_input_tokens + parsed.data.cache_write_tokens > parsed.data.input_tokens) {
-        errors.push({ index, field: 'cached_input_tokens', reason: 'cached_input_tokens + cache_write_tokens exceed input_tokens (input_tokens includes them)' });
-      } else if (parsed.data.reasoning_tokens > parsed.data.output_tokens) {
-        errors.push({ index, field: 'reasoning_tokens', reason: 'reasoning_tokens exceed output_tokens (output_tokens includes them)' });
-      } else {
-        valid.push({ index, event: parsed.data });
-      }
+      const e = parsed.data;
+      const problems = usageProblems({ ...e, cache_write_5m_tokens: e.cache_write_tokens - e.cache_write_1h_tokens });
+      if (e.cache_write_1h_tokens > e.cache_write_tokens) problems.push({ field: 'cache_write_1h_tokens', reason: 'exceeds cache_write_tokens (a subset of it)' });
+      if (problems.length) for (const p of problems) errors.push({ index, field: p.field, reason: p.reason });
+      else valid.push({ index, event: e });
       return;
     }
     // One problem per offending field is enough for a producer to fix its event.
