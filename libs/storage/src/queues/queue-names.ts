@@ -5,4 +5,6 @@
 export enum QueueName {
   /** Platform housekeeping and the self-check job readiness probes use. */
   System = 'system',
+  /** Price restatements after an override changes a past period (@tollgate/pricing). */
+  Pricing = 'pricing',
 }
