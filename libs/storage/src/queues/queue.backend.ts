@@ -1,6 +1,6 @@
 import { Job, Processor, Queue, QueueEvents, Worker, WorkerOptions, createPostgresBackend } from 'bullmq';
 import IORedis from 'ioredis';
-import { UnavailableError } from '@tollgate/core';
+import { Logger, UnavailableError } from '@tollgate/core';
 
 export type QueueTarget = { kind: 'redis' | 'postgres'; url: string; prefix: string };
 
@@ -19,6 +19,8 @@ export class QueueBackend {
   private readonly queues = new Map<string, AnyQueue>();
   private readonly closables: Array<{ close(): Promise<void> }> = [];
   private redis?: IORedis;
+  private readonly logger = new Logger('queues');
+  private readonly lastWarned = new Map<string, number>();
 
   constructor(readonly target: QueueTarget) {}
 
@@ -32,6 +34,8 @@ export class QueueBackend {
       queue = this.target.kind === 'redis'
         ? new Queue(name, { connection: this.redisConnection(), prefix: this.target.prefix })
         : (new Queue(name, { connection: this.postgresConnection(), prefix: this.target.prefix }, createPostgresBackend) as unknown as AnyQueue);
+      // A store outage surfaces as 'error' events; without a listener Node would crash the process on them.
+      queue.on('error', (error) => this.warnThrottled('queue error', { queue: name, error }));
       this.queues.set(name, queue);
       this.closables.push(queue);
     }
@@ -43,6 +47,7 @@ export class QueueBackend {
     const worker = this.target.kind === 'redis'
       ? new Worker<D, R>(name, processor, { ...opts, connection: this.redisConnection(), prefix: this.target.prefix })
       : (new Worker<D, R>(name, processor, { ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions, createPostgresBackend as never) as Worker<D, R>);
+    worker.on('error', (error) => this.warnThrottled('worker error', { queue: name, error }));
     this.closables.push(worker);
     return worker;
   }
@@ -51,6 +56,7 @@ export class QueueBackend {
     const events = this.target.kind === 'redis'
       ? new QueueEvents(name, { connection: this.redisConnection(), prefix: this.target.prefix })
       : (new QueueEvents(name, { connection: this.postgresConnection(), prefix: this.target.prefix } as never, createPostgresBackend as never) as QueueEvents);
+    events.on('error', (error) => this.warnThrottled('queue events error', { queue: name, error }));
     this.closables.push(events);
     return events;
   }
@@ -78,10 +84,22 @@ export class QueueBackend {
     }
   }
 
+  /** A dead store emits the same error on every reconnect attempt; say it once per 30 s per message. */
+  private warnThrottled(message: string, fields: { error: Error; queue?: string }): void {
+    const key = `${message}:${fields.queue ?? ''}:${fields.error.message}`;
+    const now = Date.now();
+    if ((this.lastWarned.get(key) ?? 0) > now - 30_000) return;
+    this.lastWarned.set(key, now);
+    this.logger.warn(message, fields);
+  }
+
   private redisConnection(): IORedis {
     // One shared client for producers; BullMQ duplicates it for workers' blocking reads.
     // maxRetriesPerRequest: null is what BullMQ requires so blocking commands survive reconnects.
-    if (!this.redis) this.redis = new IORedis(this.target.url, { maxRetriesPerRequest: null });
+    if (!this.redis) {
+      this.redis = new IORedis(this.target.url, { maxRetriesPerRequest: null });
+      this.redis.on('error', (error) => this.warnThrottled('redis error', { error }));
+    }
     return this.redis;
   }
 

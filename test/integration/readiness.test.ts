@@ -1,0 +1,43 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { apiStarter } from '../../apps/api/src';
+import { proxyStarter } from '../../apps/proxy/src';
+import { launch, RunningProcess } from '@tollgate/runtime';
+import { embeddedTarget, StoreTarget } from '../support/test-env';
+
+/** A loopback port with nothing listening on it: a store that is down. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('readiness with a store down', () => {
+  let target: StoreTarget;
+  let running: RunningProcess | undefined;
+  after(async () => {
+    await running?.stop();
+    await target?.cleanup();
+  });
+
+  it('keeps /healthz green, answers /readyz 503 naming the store, and keeps serving', async () => {
+    target = await embeddedTarget.create();
+    running = await launch({ ...target.env, REDIS_URL: `redis://127.0.0.1:${await deadPort()}` }, [apiStarter, proxyStarter]);
+    for (const url of Object.values(running.urls)) {
+      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      const response = await fetch(`${url}/readyz`);
+      assert.equal(response.status, 503);
+      const report = (await response.json()) as { ready: boolean; checks: Record<string, { ok: boolean; mode: string; error?: string }> };
+      assert.equal(report.ready, false);
+      assert.equal(report.checks.queue.ok, false);
+      assert.equal(report.checks.queue.mode, 'redis');
+      assert.ok(report.checks.queue.error && report.checks.queue.error.length > 0);
+      assert.equal(report.checks.postgres.ok, true);
+      assert.equal(report.checks.clickhouse.ok, true);
+      assert.equal(report.checks.migrations.ok, true);
+    }
+  });
+});
