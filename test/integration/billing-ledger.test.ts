@@ -18,6 +18,9 @@ import { embeddedTarget, StoreTarget, tempDir } from '../support/test-env';
  * naming the file and line with nothing committed.
  */
 const DATASETS = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'billing');
+const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'billing');
+const ORACLE = join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv');
+const FOCUS_1000 = join(DATASETS, 'focus-sample/focus-1.0_official_focus_sample_1000.csv');
 
 type Row = Record<string, string>;
 interface Expectation {
@@ -167,5 +170,158 @@ describe('billing ledger on embedded stores', () => {
     const result = await run(randomUUID(), path);
     assert.equal(result.rows, 7);
     assert.equal(result.totals[0].currency, 'USD');
+  });
+
+  it('labels AI lines (Bedrock, Azure OpenAI, Vertex AI, GPU instances) with model and usage type, and keeps tags as a map', async () => {
+    const sourceId = randomUUID();
+    const result = await run(sourceId, join(FIXTURES, 'focus-1.2-ai-lines.csv'));
+    assert.equal(result.rows, 7);
+    assert.deepEqual(
+      result.totals.map((t) => [t.period, t.currency, t.rows, new Decimal(t.billedCost).toFixed(6)]),
+      [
+        ['2025-05-01', 'EUR', 1, '4.200000'],
+        ['2025-05-01', 'USD', 6, '139.922679'],
+      ],
+    );
+    const lines = await query<Record<string, unknown>>(
+      `SELECT source_line, ServiceName, ai_service, ai_model, usage_type, Tags FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY source_line`,
+      { sourceId },
+    );
+    assert.deepEqual(
+      lines.map((l) => [l.source_line, l.ai_service, l.ai_model, l.usage_type]),
+      [
+        ['2', 'bedrock', 'claude3.5sonnet', 'input_tokens'],
+        ['3', 'bedrock', 'claude3.5sonnet', 'output_tokens'],
+        ['4', 'azure_openai', 'gpt-4o-0513', 'input_tokens'],
+        ['5', 'vertex_ai', 'gemini-1.5-flash', 'output_tokens'],
+        ['6', 'gpu_instance', '', 'instance_hours'],
+        ['7', '', '', ''],
+        ['8', 'bedrock', '', 'other'],
+      ],
+    );
+    assert.deepEqual(lines[0].Tags, { team: 'search', feature: 'answers' });
+    assert.deepEqual(lines[5].Tags, {});
+  });
+
+  describe('bad input fails the sync naming the file and line, and commits nothing from it', () => {
+    const lines = () => readFileSync(ORACLE, 'utf8').split('\n');
+    const write = (name: string, content: string) => {
+      const path = join(work, name);
+      writeFileSync(path, content);
+      return path;
+    };
+    const cases: { name: string; make: () => string; message: RegExp }[] = [
+      {
+        name: 'wrong-header.csv',
+        make: () => lines().map((l, i) => (i === 0 ? l.replace('"BilledCost"', '"BilledCosts"') : l)).join('\n'),
+        message: /^wrong-header\.csv line 1: header: not a FOCUS header: missing column BilledCost$/,
+      },
+      {
+        name: 'broken-quoting.csv',
+        make: () => lines().map((l, i) => (i === 4 ? l.replace('"Standard', '"Stan"dard') : l)).join('\n'),
+        message: /^broken-quoting\.csv line 5: csv: unexpected 'd' after a closing quote$/,
+      },
+      {
+        name: 'non-numeric-cost.csv',
+        make: () => lines().map((l, i) => (i === 6 ? l.replace(/^("[^"]*"),"[^"]*"/, '$1,"12,5 USD"') : l)).join('\n'),
+        message: /^non-numeric-cost\.csv line 7: BilledCost: not a number: '12,5 USD' in column BilledCost$/,
+      },
+      {
+        name: 'unknown-currency.csv',
+        make: () => lines().map((l, i) => (i === 3 ? l.replace(',"USD",', ',"XYZ",') : l)).join('\n'),
+        message: /^unknown-currency\.csv line 4: BillingCurrency: unknown currency 'XYZ'$/,
+      },
+      {
+        name: 'empty-effective-cost.csv',
+        make: () => lines().map((l, i) => (i === 2 ? l.replace(/,"0\.00000000000","Oracle",/, ',"NULL","Oracle",') : l)).join('\n'),
+        message: /^empty-effective-cost\.csv line 3: EffectiveCost: empty EffectiveCost$/,
+      },
+    ];
+    let sourceId: string;
+    let committed: unknown[];
+    before(async () => {
+      sourceId = randomUUID();
+      await run(sourceId, ORACLE);
+      committed = await query(`SELECT * FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY source_line`, { sourceId });
+      assert.equal(committed.length, 7);
+    });
+    for (const c of cases) {
+      it(c.name, async () => {
+        const path = write(c.name, c.make());
+        await assert.rejects(run(sourceId, path), (error: unknown) => {
+          assert.ok(error instanceof BillingInputError, String(error));
+          assert.match(error.message, c.message);
+          return true;
+        });
+        assert.deepEqual(await query(`SELECT * FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY source_line`, { sourceId }), committed);
+        assert.deepEqual(await query(`SELECT count() AS n FROM billing_lines_staging WHERE source_id = {sourceId:String}`, { sourceId }), [{ n: '0' }]);
+      });
+    }
+  });
+
+  describe('restatement', () => {
+    const september = '2024-09-01';
+    const october = '2024-10-01';
+    let restated: string;
+    let septemberOnly: string;
+    before(() => {
+      // A restated September: every September BilledCost doubled, October lines left out of the file.
+      const rows = readFileSync(FOCUS_1000, 'utf8').split('\n');
+      const header = rows[0];
+      const sept = rows.slice(1).filter((l) => l.includes('"2024-10-01 00:00:00","2024-09-01 00:00:00"'));
+      restated = join(work, 'restated.csv');
+      writeFileSync(restated, [header, ...sept.map((l) => l.replace(/^(NULL|"[^"]*"),"?(-?[0-9.]+)"?,/, (_m, az, cost) => `${az},${new Decimal(cost).times(2).toFixed(11)},`))].join('\n'));
+      septemberOnly = join(work, 'september.csv');
+      writeFileSync(septemberOnly, [header, ...sept].join('\n'));
+    });
+
+    const periodTotals = async (sourceId: string) =>
+      Object.fromEntries(
+        (await query<{ period: string; billed: string; n: string }>(
+          `SELECT toString(billing_period) AS period, toString(sum(BilledCost)) AS billed, toString(count()) AS n FROM billing_lines
+           WHERE source_id = {sourceId:String} GROUP BY period ORDER BY period`,
+          { sourceId },
+        )).map((r) => [r.period, `${r.n}:${r.billed}`]),
+      );
+
+    it('replaces only the re-synced period, empties a declared period the restated export no longer has, and refuses lines outside the declared periods', async () => {
+      const sourceId = randomUUID();
+      await run(sourceId, FOCUS_1000);
+      const original = await periodTotals(sourceId);
+      assert.deepEqual(Object.keys(original), [september, october]);
+
+      await run(sourceId, restated, undefined, { periods: [september] });
+      const afterSeptember = await periodTotals(sourceId);
+      assert.equal(afterSeptember[october], original[october]);
+      const [n0, billed0] = original[september].split(':');
+      const [n1, billed1] = afterSeptember[september].split(':');
+      assert.equal(n1, n0);
+      assert.equal(new Decimal(billed1).toFixed(10), new Decimal(billed0).times(2).toFixed(10));
+
+      await run(sourceId, septemberOnly, undefined, { periods: [september, october] });
+      assert.deepEqual(await periodTotals(sourceId), { [september]: original[september] });
+
+      await assert.rejects(run(sourceId, FOCUS_1000, undefined, { periods: [september], name: 'both-months.csv' }), /both-months\.csv line \d+: BillingPeriodStart: billing period 2024-10 is outside the synced period\(s\) 2024-09/);
+      assert.deepEqual(await periodTotals(sourceId), { [september]: original[september] });
+    });
+
+    it('never shows a reader a doubled or missing period while it is being restated', async () => {
+      const sourceId = randomUUID();
+      await run(sourceId, septemberOnly, undefined, { periods: [september] });
+      const a = (await periodTotals(sourceId))[september];
+      await run(sourceId, restated, undefined, { periods: [september] });
+      const b = (await periodTotals(sourceId))[september];
+      assert.notEqual(a, b);
+      let syncing = true;
+      const seen = new Set<string>();
+      const reader = (async () => {
+        while (syncing) seen.add((await periodTotals(sourceId))[september] ?? 'missing');
+      })();
+      for (let i = 0; i < 4; i++) await run(sourceId, i % 2 === 0 ? septemberOnly : restated, undefined, { periods: [september] });
+      syncing = false;
+      await reader;
+      assert.ok(seen.size >= 1);
+      for (const observed of seen) assert.ok(observed === a || observed === b, `reader saw ${observed}`);
+    });
   });
 });

@@ -102,7 +102,9 @@ function tags(expr: string): string {
 /** Picks the layout from the header when the caller did not say. Azure exports can't tell actual from amortized: actual is assumed. */
 export function detectFormat(headers: string[]): BillingFileFormat | undefined {
   const set = new Set(headers);
-  if (set.has('BilledCost') && set.has('ChargePeriodStart')) return 'focus';
+  const focusCore = ['BilledCost', 'EffectiveCost', 'BillingCurrency', 'ChargePeriodStart', 'BillingPeriodStart', 'ChargeCategory', 'ServiceName'];
+  // Most of FOCUS's mandatory columns: a FOCUS file, so a missing one is named rather than the file being "unknown".
+  if (focusCore.filter((c) => set.has(c)).length >= 5) return 'focus';
   if (headers.some((h) => curColumnName(h) === 'line_item_unblended_cost')) return 'aws-cur';
   if ((set.has('Cost') || set.has('CostInBillingCurrency')) && set.has('MeterCategory')) return 'azure-actual';
   return undefined;
