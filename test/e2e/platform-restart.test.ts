@@ -19,6 +19,7 @@ for (const factory of storeTargets) {
       target = await factory.create();
       const first = await launch(target.env, starters);
       let jobId: string;
+      let drainJobId: string;
       try {
         for (const url of Object.values(first.urls)) {
           const health = await fetch(`${url}/healthz`);
@@ -61,6 +62,26 @@ for (const factory of storeTargets) {
         jobId = String(job.id);
         const result = (await job.waitUntilFinished(events as QueueEvents, 60_000)) as { ok: boolean; jobId: string };
         assert.deepEqual({ ok: result.ok, jobId: result.jobId }, { ok: true, jobId });
+        // Shutdown drains: a job still running when stop() is called finishes before the stores close.
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        let markActive!: () => void;
+        const active = new Promise<void>((resolve) => (markActive = resolve));
+        first.stores.queues.worker('drain-check', async () => {
+          markActive();
+          await gate;
+          return 'finished during shutdown';
+        });
+        const drainJob = await first.stores.queues.queue('drain-check').add('slow', {});
+        drainJobId = String(drainJob.id);
+        await active;
+        const stopping = first.stop();
+        let stopped = false;
+        void stopping.then(() => (stopped = true));
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(stopped, false, 'stop() waits for the active job');
+        release();
+        await stopping;
       } finally {
         await first.stop();
       }
@@ -83,6 +104,10 @@ for (const factory of storeTargets) {
         assert.ok(job, 'the finished job survives the restart');
         assert.equal(await job.getState(), 'completed');
         assert.equal((job.returnvalue as { jobId: string }).jobId, jobId);
+
+        const drained = await second.stores.queues.queue('drain-check').getJob(drainJobId);
+        assert.equal(await drained!.getState(), 'completed');
+        assert.equal(drained!.returnvalue, 'finished during shutdown');
 
         const ready = await fetch(`${second.urls.api}/readyz`);
         assert.equal(ready.status, 200);
