@@ -51,3 +51,19 @@ describe('module boundary check', () => {
     assert.equal(check(root).status, 1);
   });
 });
+
+describe('nest-cli.json', () => {
+  it('is in monorepo mode with a project for every app and lib folder', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const cli = JSON.parse(readFileSync(join(projectRoot(), 'nest-cli.json'), 'utf8')) as {
+      monorepo: boolean;
+      projects: Record<string, { type: string; root: string }>;
+    };
+    assert.equal(cli.monorepo, true);
+    for (const [area, type] of [['apps', 'application'], ['libs', 'library']] as const) {
+      for (const name of readdirSync(join(projectRoot(), area))) {
+        assert.deepEqual({ type: cli.projects[name]?.type, root: cli.projects[name]?.root }, { type, root: `${area}/${name}` }, `${area}/${name}`);
+      }
+    }
+  });
+});
