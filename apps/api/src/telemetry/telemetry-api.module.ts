@@ -1,0 +1,53 @@
+import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@tollgate/core';
+import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
+import { CLICKHOUSE } from '@tollgate/storage';
+import { ClickHouseTelemetryWriter, CollectorTokenService, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
+import { TelemetryCollectorController } from './telemetry-collector.controller';
+import { UsageController } from './usage.controller';
+
+export const TELEMETRY_PRICING = Symbol('TELEMETRY_PRICING');
+
+/** Owns the writer's and the pricing snapshot's lifetimes: generated token at boot, flush at shutdown. */
+class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(CollectorTokenService) private readonly tokens: CollectorTokenService,
+    @Inject(ClickHouseTelemetryWriter) private readonly writer: ClickHouseTelemetryWriter,
+    @Inject(TELEMETRY_PRICING) private readonly pricing: PricingService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.tokens.ensureBootstrapToken();
+    await this.pricing.start();
+  }
+
+  /** After the HTTP server stopped accepting: write what is buffered (rejects, and is logged, if it cannot). */
+  async onApplicationShutdown(): Promise<void> {
+    this.pricing.stop();
+    await this.writer.close();
+  }
+}
+
+@Module({
+  controllers: [TelemetryCollectorController, UsageController],
+  providers: [
+    { provide: ClickHouseTelemetryWriter, useFactory: (clickhouse: ClickHouseClient) => new ClickHouseTelemetryWriter(clickhouse), inject: [CLICKHOUSE] },
+    // Catalog prices until the pricing lib's PostgreSQL override source is wired here.
+    { provide: TELEMETRY_PRICING, useFactory: () => new PricingService(new StaticPriceOverrideSource()) },
+    {
+      provide: TelemetryIngestService,
+      useFactory: (writer: ClickHouseTelemetryWriter, pricing: PricingService) => new TelemetryIngestService(writer, pricing),
+      inject: [ClickHouseTelemetryWriter, TELEMETRY_PRICING],
+    },
+    {
+      provide: CollectorTokenService,
+      useFactory: (dataSource: DataSource, config: AppConfig) => new CollectorTokenService(dataSource, config),
+      inject: [DataSource, APP_CONFIG],
+    },
+    { provide: UsageQueryService, useFactory: (clickhouse: ClickHouseClient) => new UsageQueryService(clickhouse), inject: [CLICKHOUSE] },
+    TelemetryLifecycle,
+  ],
+})
+export class TelemetryApiModule {}

@@ -1,0 +1,31 @@
+import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { CollectorTokenService, TelemetryIngestService } from '@tollgate/telemetry';
+import { readTelemetryBody } from './telemetry-body.reader';
+
+/**
+ * POST /v1/telemetry — the collector. 200 `{accepted, rejected, duplicates, errors, warnings}` when at least one
+ * event landed (the rest carry `{index, field, reason}` errors), 400 with the same body when none did, 401 without a
+ * valid collector token, 413 over the size limit, 503 when the events could not be stored (re-send: idempotent).
+ */
+@Controller('v1/telemetry')
+export class TelemetryCollectorController {
+  constructor(
+    @Inject(CollectorTokenService) private readonly tokens: CollectorTokenService,
+    @Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService,
+  ) {}
+
+  @Post()
+  async collect(@Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.tokens.verify(req.headers.authorization);
+    const body = await readTelemetryBody(req);
+    const result = await this.ingest.ingest(body.items);
+    const errors = [...body.errors, ...result.errors].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    // Lines that were not JSON were also rejected by validation; count each index once.
+    const rejected = new Set(errors.map((e) => e.index)).size;
+    const payload = { accepted: result.accepted, rejected, duplicates: result.duplicates, errors, warnings: result.warnings };
+    res.status(result.accepted > 0 ? 200 : 400).json(
+      result.accepted > 0 ? payload : { ...payload, error: { type: 'validation', message: body.items.length ? 'no event was valid' : 'no events in the body' } },
+    );
+  }
+}

@@ -1,0 +1,196 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { parseDecimal, toMoneyString } from '@tollgate/core';
+import { USAGE_DIMENSIONS, UsageDimension, UsageGrain, UsageQuery } from './usage-query';
+
+export const TOKEN_CLASSES = [
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'audio_input_tokens',
+  'audio_output_tokens',
+  'image_tokens',
+] as const;
+export type TokenClass = (typeof TOKEN_CLASSES)[number];
+
+export interface UsageRow {
+  /** Start of the bucket, ISO-8601 UTC. */
+  bucket: string;
+  /** The group_by dimensions' values, in the order asked. */
+  group: Partial<Record<UsageDimension, string>>;
+  currency: string;
+  requests: number;
+  errors: number;
+  /** errors / requests (a ratio, not money), 0 when no requests. */
+  error_rate: number;
+  tokens: Record<TokenClass, number>;
+  /** Decimal string at 12 places, in `currency`. */
+  estimated_cost: string;
+  provider_cost: string;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+}
+
+export interface UsageResult {
+  /** `rollup` when a rollup answered (then `table` names it), `raw` when llm_requests did. */
+  source: 'rollup' | 'raw';
+  table: string;
+  rows: UsageRow[];
+}
+
+interface Rollup {
+  table: string;
+  timeColumn: string;
+  unit: 'hour' | 'day';
+  dimensions: readonly UsageDimension[];
+}
+
+/** Cheapest first: the first rollup that can answer exactly is used. */
+const ROLLUPS: Rollup[] = [
+  { table: 'llm_usage_daily_customer', timeColumn: 'day', unit: 'day', dimensions: ['customer'] },
+  { table: 'llm_usage_hourly', timeColumn: 'hour', unit: 'hour', dimensions: ['feature', 'customer', 'model', 'provider', 'env'] },
+];
+
+const GRAIN_RANK: Record<UsageGrain, number> = { hour: 0, day: 1, week: 2, month: 3 };
+const UNIT_MS = { hour: 3_600_000, day: 86_400_000 };
+
+function bucketExpression(grain: UsageGrain, column: string): string {
+  const t = `toDateTime(${column}, 'UTC')`;
+  switch (grain) {
+    case 'hour':
+      return `toStartOfHour(${t})`;
+    case 'day':
+      return `toStartOfDay(${t})`;
+    case 'week':
+      return `toDateTime(toMonday(${t}), 'UTC')`;
+    case 'month':
+      return `toDateTime(toStartOfMonth(${t}), 'UTC')`;
+  }
+}
+
+const chTime = (d: Date) => d.toISOString().replace('T', ' ').replace('Z', '');
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+
+/**
+ * Answers usage queries from the rollups when one covers the query exactly — every grouped and filtered dimension
+ * is a rollup dimension, the grain is no finer than the rollup's, and `from`/`to` fall on its bucket boundaries —
+ * and from the deduplicated raw rows (FINAL) otherwise. Both give the same numbers (the rollups are delta-exact;
+ * see README). Column names come from the allowlist, values only as query parameters.
+ */
+export class UsageQueryService {
+  constructor(private readonly clickhouse: ClickHouseClient) {}
+
+  chooseRollup(query: UsageQuery): Rollup | undefined {
+    const used = new Set<UsageDimension>([...query.groupBy, ...(Object.keys(query.filters) as UsageDimension[])]);
+    return ROLLUPS.find(
+      (r) =>
+        [...used].every((d) => r.dimensions.includes(d)) &&
+        GRAIN_RANK[query.grain] >= GRAIN_RANK[r.unit] &&
+        query.from.getTime() % UNIT_MS[r.unit] === 0 &&
+        query.to.getTime() % UNIT_MS[r.unit] === 0,
+    );
+  }
+
+  async query(query: UsageQuery, options: { forceRaw?: boolean } = {}): Promise<UsageResult> {
+    const rollup = options.forceRaw ? undefined : this.chooseRollup(query);
+    const params: Record<string, unknown> = { from: chTime(query.from), to: chTime(query.to) };
+    const where: string[] = [];
+    let table: string;
+    let timeColumn: string;
+    let measures: string;
+    if (rollup) {
+      table = rollup.table;
+      timeColumn = rollup.timeColumn;
+      where.push(
+        rollup.unit === 'day'
+          ? `${timeColumn} >= toDate({from:DateTime64(3, 'UTC')}) AND ${timeColumn} < toDate({to:DateTime64(3, 'UTC')})`
+          : `${timeColumn} >= {from:DateTime64(3, 'UTC')} AND ${timeColumn} < {to:DateTime64(3, 'UTC')}`,
+      );
+      measures = [
+        'sum(requests) AS requests',
+        'sum(error_requests) AS errors',
+        ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
+        'sum(estimated_cost) AS estimated_cost',
+        'sum(provider_cost) AS provider_cost',
+        'quantilesIfMerge(0.5, 0.95)(latency_ms) AS latency',
+      ].join(', ');
+    } else {
+      table = 'llm_requests FINAL';
+      timeColumn = 'ts';
+      where.push(`ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`);
+      measures = [
+        'count() AS requests',
+        'countIf(status >= 400 OR status = 0) AS errors',
+        ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
+        'sum(estimated_cost) AS estimated_cost',
+        'sum(ifNull(provider_cost, toDecimal128(0, 12))) AS provider_cost',
+        'quantiles(0.5, 0.95)(latency_ms) AS latency',
+      ].join(', ');
+    }
+    for (const dim of USAGE_DIMENSIONS) {
+      const values = query.filters[dim];
+      if (!values) continue;
+      // `dim` is from the allowlist; the values travel as a parameter.
+      where.push(`${dim} IN {f_${dim}:Array(String)}`);
+      params[`f_${dim}`] = values;
+    }
+    const keys = ['bucket', ...query.groupBy, 'currency'];
+    const sql = `SELECT formatDateTime(${bucketExpression(query.grain, timeColumn)}, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket,
+        ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
+      FROM ${table}
+      WHERE ${where.join(' AND ')}
+      GROUP BY ${keys.join(', ')}
+      ORDER BY ${keys.join(', ')}`;
+    const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    const raw = await result.json<Record<string, unknown>>();
+    const rows = raw.map((r): UsageRow => {
+      const requests = num(r.requests);
+      const errors = num(r.errors);
+      const latency = (r.latency as (number | null)[] | undefined) ?? [];
+      const ms = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) || requests === 0 ? null : Math.round(v * 1000) / 1000);
+      return {
+        bucket: String(r.bucket),
+        group: Object.fromEntries(query.groupBy.map((d) => [d, String(r[d])])),
+        currency: String(r.currency),
+        requests,
+        errors,
+        error_rate: requests ? Math.round((errors / requests) * 1e6) / 1e6 : 0,
+        tokens: Object.fromEntries(TOKEN_CLASSES.map((t) => [t, num(r[t])])) as Record<TokenClass, number>,
+        estimated_cost: toMoneyString(parseDecimal(String(r.estimated_cost))),
+        provider_cost: toMoneyString(parseDecimal(String(r.provider_cost))),
+        latency_p50_ms: ms(latency[0]),
+        latency_p95_ms: ms(latency[1]),
+      };
+    });
+    return { source: rollup ? 'rollup' : 'raw', table: rollup ? rollup.table : 'llm_requests', rows };
+  }
+}
+
+/** CSV for spreadsheets: one header line, RFC 4180 quoting, and text cells that could run as formulas neutralised. */
+export function usageToCsv(query: UsageQuery, rows: UsageRow[]): string {
+  const header = ['bucket', ...query.groupBy, 'currency', 'requests', 'errors', 'error_rate', ...TOKEN_CLASSES, 'estimated_cost', 'provider_cost', 'latency_p50_ms', 'latency_p95_ms'];
+  const text = (v: string) => {
+    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = [header.join(',')];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.bucket,
+        ...query.groupBy.map((d) => text(r.group[d] ?? '')),
+        r.currency,
+        r.requests,
+        r.errors,
+        r.error_rate,
+        ...TOKEN_CLASSES.map((t) => r.tokens[t]),
+        r.estimated_cost,
+        r.provider_cost,
+        r.latency_p50_ms ?? '',
+        r.latency_p95_ms ?? '',
+      ].join(','),
+    );
+  }
+  return lines.join('\r\n') + '\r\n';
+}
