@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { DomainErrorFilter } from './errors/domain-error.filter';
-import { HealthController } from './health/health.controller';
 import { TelemetryApiModule } from './telemetry/telemetry-api.module';
 
 @Module({})
@@ -11,7 +11,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [StorageModule.forStores(stores), TelemetryApiModule],
-      controllers: [HealthController],
+      controllers: [healthController('api')],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
-import { WorkerHealthController } from './health/worker-health.controller';
 import { SystemProcessor } from './processors/system.processor';
 
 @Module({})
@@ -9,7 +9,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [StorageModule.forStores(stores)],
-      controllers: [WorkerHealthController],
+      controllers: [healthController('worker')],
       providers: [SystemProcessor],
     };
   }

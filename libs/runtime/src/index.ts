@@ -1,2 +1,3 @@
 export * from './process.launcher';
 export * from './http-server';
+export * from './health.controller';

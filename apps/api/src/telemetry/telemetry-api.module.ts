@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Module, Optional, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '@tollgate/core';
@@ -16,6 +16,7 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(CollectorTokenService) private readonly tokens: CollectorTokenService,
     @Inject(ClickHouseTelemetryWriter) private readonly writer: ClickHouseTelemetryWriter,
     @Inject(TELEMETRY_PRICING) private readonly pricing: PricingService,
+    @Optional() @Inject(PricingService) private readonly shared?: PricingService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -25,7 +26,8 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** After the HTTP server stopped accepting: write what is buffered (rejects, and is logged, if it cannot). */
   async onApplicationShutdown(): Promise<void> {
-    this.pricing.stop();
+    // The pricing module owns the shared service's lifetime; only a fallback instance is ours to stop.
+    if (this.pricing !== this.shared) this.pricing.stop();
     await this.writer.close();
   }
 }
@@ -34,8 +36,13 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   controllers: [TelemetryCollectorController, UsageController],
   providers: [
     { provide: ClickHouseTelemetryWriter, useFactory: (clickhouse: ClickHouseClient) => new ClickHouseTelemetryWriter(clickhouse), inject: [CLICKHOUSE] },
-    // Catalog prices until the pricing lib's PostgreSQL override source is wired here.
-    { provide: TELEMETRY_PRICING, useFactory: () => new PricingService(new StaticPriceOverrideSource()) },
+    // The pricing module's PricingService (catalog + PostgreSQL overrides) when the app imports it; the bundled
+    // catalog alone otherwise (e.g. a process without the pricing module), never no pricing at all.
+    {
+      provide: TELEMETRY_PRICING,
+      useFactory: (shared?: PricingService) => shared ?? new PricingService(new StaticPriceOverrideSource()),
+      inject: [{ token: PricingService, optional: true }],
+    },
     {
       provide: TelemetryIngestService,
       useFactory: (writer: ClickHouseTelemetryWriter, pricing: PricingService) => new TelemetryIngestService(writer, pricing),
