@@ -7,4 +7,6 @@ export enum QueueName {
   System = 'system',
   /** Price restatements after an override changes a past period (@tollgate/pricing). */
   Pricing = 'pricing',
+  /** Billing source syncs, one job per source (@tollgate/billing). */
+  BillingSync = 'billing-sync',
 }
