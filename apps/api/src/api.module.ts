@@ -1,8 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { DomainErrorFilter } from './errors/domain-error.filter';
+import { ProvidersApiModule } from './providers/providers-api.module';
 import { TelemetryApiModule } from './telemetry/telemetry-api.module';
 
 @Module({})
@@ -10,7 +12,7 @@ export class ApiModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: ApiModule,
-      imports: [StorageModule.forStores(stores), TelemetryApiModule],
+      imports: [StorageModule.forStores(stores), PricingModule.forApi(), ProvidersApiModule, TelemetryApiModule],
       controllers: [healthController('api')],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };

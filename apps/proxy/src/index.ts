@@ -1,1 +1,2 @@
-export { proxyStarter } from './proxy.starter';
+export { proxyStarter, createProxyStarter, startProxy } from './proxy.starter';
+export type { ProxyOptions, ProxyHandle } from './proxy.starter';

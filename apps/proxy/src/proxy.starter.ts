@@ -1,19 +1,101 @@
+import { join, resolve } from 'node:path';
+import { Server } from 'node:http';
+import { Agent } from 'undici';
 import { ShutdownCoordinator } from '@tollgate/core';
+import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
+import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
+import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey } from '@tollgate/providers';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
+import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';
 import { createProxyServer } from './proxy.server';
+import { ProxyContext } from './pipeline/proxy.context';
+import { HttpCatalogueSource } from './pipeline/http-catalogue.source';
 
-/** Starts the routing proxy on PROXY_PORT. */
-export const proxyStarter: AppStarter = {
-  name: 'proxy',
-  entities: [],
-  async start(stores: Stores, shutdown: ShutdownCoordinator) {
-    const server = createProxyServer(stores);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(stores.config.PROXY_PORT, stores.config.HOST, () => resolve());
-    });
-    shutdown.register('accept', 'proxy', () => closeServer(server));
-    return { url: serverUrl(server) };
-  },
-};
+/**
+ * How the proxy reaches the rest of Tollgate. In the all-in-one process (default) it reads providers, deployments
+ * and keys from PostgreSQL itself (credentials decrypted in memory) and writes telemetry straight to ClickHouse. As a
+ * separate process it polls the api's authenticated catalogue endpoint and POSTs telemetry to the collector.
+ */
+export interface ProxyOptions {
+  apiUrl?: string;
+  /** Bearer token (scope `proxy`) for the catalogue endpoint and the collector. */
+  apiToken?: string;
+  /** Spool fsync cadence: the window of telemetry at risk on kill -9. */
+  spoolSyncMs?: number;
+  /** Catalogue refresh period. */
+  refreshMs?: number;
+}
+
+export interface ProxyHandle {
+  server: Server;
+  url: string;
+  context: ProxyContext;
+}
+
+/** Starts the proxy on open stores and registers its shutdown: stop accepting, then drain telemetry to the sink. */
+export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, options: ProxyOptions = {}): Promise<ProxyHandle> {
+  const remote = options.apiUrl !== undefined;
+  let source: CatalogueSource;
+  let sink: TelemetrySink;
+  let closeSink: () => Promise<void>;
+  if (remote) {
+    if (!options.apiToken) throw new Error('a separate proxy needs an api token (scope proxy)');
+    source = new HttpCatalogueSource(options.apiUrl!, options.apiToken);
+    const collector = new CollectorSink(options.apiUrl!, options.apiToken);
+    sink = collector;
+    closeSink = () => collector.close();
+  } else {
+    source = new PostgresCatalogueSource(stores.dataSource, new CredentialCipher(loadSecretKey(stores.config)));
+    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 10 });
+    sink = new ClickHouseSink(writer);
+    closeSink = () => writer.close();
+  }
+  const catalogue = new ProviderCatalogue(source, options.refreshMs ?? 5_000);
+  await catalogue.start();
+  const pricing = new PricingService(new StaticPriceOverrideSource([]));
+  await pricing.start();
+  const spool = new TelemetrySpool(join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50 });
+  await spool.open();
+  const upstream = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024, pipelining: 1 });
+  const context: ProxyContext = {
+    catalogue,
+    adapters: new AdapterRegistry(),
+    upstream,
+    spool,
+    pricing,
+    estimator: new TokenEstimator(),
+    metrics: new ProxyMetrics(),
+    maxBodyBytes: 32 * 1024 * 1024,
+  };
+  const server = createProxyServer(stores, context);
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(stores.config.PROXY_PORT, stores.config.HOST, () => resolvePromise());
+  });
+  shutdown.register('accept', 'proxy', () => closeServer(server));
+  shutdown.register('drain', 'proxy-telemetry', async () => {
+    catalogue.stop();
+    pricing.stop();
+    await spool.close(Math.max(1_000, stores.config.SHUTDOWN_TIMEOUT_MS - 2_000));
+    await closeSink();
+    await upstream.close();
+  });
+  return { server, url: serverUrl(server), context };
+}
+
+/** The proxy as one app of a process; `options` select the separate-process mode. */
+export function createProxyStarter(options: ProxyOptions = {}, onStarted?: (handle: ProxyHandle) => void): AppStarter {
+  return {
+    name: 'proxy',
+    entities: [],
+    async start(stores: Stores, shutdown: ShutdownCoordinator) {
+      const handle = await startProxy(stores, shutdown, options);
+      onStarted?.(handle);
+      return { url: handle.url };
+    },
+  };
+}
+
+/** All-in-one default: catalogue from PostgreSQL, telemetry straight into ClickHouse. */
+export const proxyStarter: AppStarter = createProxyStarter();

@@ -1,0 +1,80 @@
+import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig, APP_CONFIG } from '@tollgate/core';
+import { validateAttributionDefaults } from '@tollgate/gateway';
+import { CredentialCipher, ProviderAdminService, loadSecretKey } from '@tollgate/providers';
+
+@Controller('v1')
+export class ProvidersController {
+  constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
+
+  @Post('providers')
+  create(@Body() body: unknown) {
+    return this.admin.createProvider(body);
+  }
+
+  @Get('providers')
+  list() {
+    return this.admin.listProviders();
+  }
+
+  @Put('providers/:id/credentials')
+  setCredentials(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
+    return this.admin.setCredentials(id, body);
+  }
+
+  @Post('providers/:id/deployments')
+  createDeployment(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
+    return this.admin.createDeployment(id, body);
+  }
+
+  @Get('deployments')
+  deployments() {
+    return this.admin.listDeployments();
+  }
+
+  @Post('api-tokens')
+  createToken(@Body() body: unknown) {
+    return this.admin.createApiToken(body);
+  }
+
+  /** The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy`. */
+  @Get('internal/proxy-catalogue')
+  async catalogue(@Headers('authorization') authorization: string | undefined) {
+    await this.admin.verifyApiToken(authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined, 'proxy');
+    return this.admin.catalogue();
+  }
+}
+
+@Controller('v1/keys')
+export class VirtualKeysController {
+  constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
+
+  @Post()
+  create(@Body() body: unknown) {
+    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>);
+  }
+
+  @Get()
+  list() {
+    return this.admin.listVirtualKeys();
+  }
+
+  @Delete(':id')
+  revoke(@Param('id', ParseUUIDPipe) id: string) {
+    return this.admin.revokeVirtualKey(id);
+  }
+}
+
+/** Providers, deployments, credentials (encrypted at rest), virtual keys and API tokens. */
+@Module({
+  controllers: [ProvidersController, VirtualKeysController],
+  providers: [
+    {
+      provide: ProviderAdminService,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: AppConfig) => new ProviderAdminService(dataSource, new CredentialCipher(loadSecretKey(config))),
+    },
+  ],
+})
+export class ProvidersApiModule {}

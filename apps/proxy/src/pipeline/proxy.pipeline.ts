@@ -1,0 +1,401 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger, toMoneyString } from '@tollgate/core';
+import { Attribution, resolveAttribution } from '@tollgate/gateway';
+import { PriceQuote, TokenUsage } from '@tollgate/pricing';
+import {
+  ProviderTarget,
+  StreamContext,
+  StreamTranslator,
+  TokenCounts,
+  TranslatedResponse,
+  UpstreamRequest,
+  VirtualKeyRecord,
+  emptyTokenCounts,
+  hashSecret,
+} from '@tollgate/providers';
+import type { AttemptSummary, TelemetryEventInput } from '@tollgate/telemetry';
+import { ProxyContext } from './proxy.context';
+import { ProxyHttpError, toProxyHttpError, writeError } from './proxy-errors';
+
+const logger = new Logger('proxy');
+const now = () => performance.now();
+
+export type Endpoint = 'chat' | 'embeddings' | 'messages' | 'responses';
+
+/** What differs between endpoints; the pipeline does the rest (auth, attribution, routing, attempts, telemetry). */
+export interface Operation {
+  endpoint: Endpoint;
+  stream: boolean;
+  /** Which deployments can serve it (e.g. /v1/messages needs an Anthropic deployment). */
+  supports(target: ProviderTarget): boolean;
+  build(target: ProviderTarget): Promise<UpstreamRequest> | UpstreamRequest;
+  /** Complete response → client body (undefined = forward upstream bytes) and usage. */
+  complete(target: ProviderTarget, body: Buffer, context: StreamContext): TranslatedResponse;
+  streamer(target: ProviderTarget, context: StreamContext): StreamTranslator;
+  /** Upstream error → client error body, in the endpoint's format. */
+  errorBody(target: ProviderTarget, status: number, body: Buffer): string;
+  /** Prompt tokens by tokenizer, when the provider reports no usage. */
+  estimatePromptTokens(): number;
+  clientWantsUsage: boolean;
+}
+
+export interface RequestScope {
+  requestId: string;
+  startedAt: number;
+  startedWall: number;
+  key: VirtualKeyRecord;
+  attribution: Attribution;
+  requestedModel: string;
+}
+
+/** Statuses worth trying the next deployment for: rate limits, overload and server errors. */
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+
+/** Reads the whole request body, refusing more than maxBytes. */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new ProxyHttpError(413, `request body exceeds ${maxBytes} bytes`, 'invalid_request_error', 'request_too_large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function parseBody(raw: Buffer): Record<string, unknown> {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new ProxyHttpError(400, `request body is not valid JSON: ${(error as Error).message}`, 'invalid_request_error', 'invalid_json');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ProxyHttpError(400, 'request body must be a JSON object', 'invalid_request_error', 'invalid_json');
+  return body as Record<string, unknown>;
+}
+
+/** The caller's virtual key from `Authorization: Bearer tg-…` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
+export async function authenticate(ctx: ProxyContext, req: IncomingMessage): Promise<VirtualKeyRecord> {
+  let presented: string | undefined;
+  const auth = req.headers.authorization;
+  if (auth && auth.startsWith('Bearer ')) presented = auth.slice(7).trim();
+  else if (typeof req.headers['x-api-key'] === 'string') presented = req.headers['x-api-key'].trim();
+  if (!presented) throw new ProxyHttpError(401, 'missing virtual key: send `Authorization: Bearer tg-…`', 'authentication_error', 'missing_api_key');
+  if (!presented.startsWith('tg-')) throw new ProxyHttpError(401, 'not a Tollgate virtual key (keys start with `tg-`)', 'authentication_error', 'invalid_api_key');
+  const hash = hashSecret(presented);
+  const key = ctx.catalogue.key(hash) ?? (await ctx.catalogue.keyAfterReload(hash));
+  if (!key) throw new ProxyHttpError(401, 'unknown or revoked virtual key', 'authentication_error', 'invalid_api_key');
+  return key;
+}
+
+export function beginScope(ctx: ProxyContext, req: IncomingMessage, key: VirtualKeyRecord, body: Record<string, unknown>, startedAt: number): RequestScope {
+  const model = body.model;
+  if (typeof model !== 'string' || model === '') throw new ProxyHttpError(400, 'model: required string', 'invalid_request_error', 'invalid_value', 'model');
+  if (key.allowedModels && !key.allowedModels.includes(model)) {
+    throw new ProxyHttpError(403, `model '${model}' is not allowed for this virtual key`, 'permission_error', 'model_not_allowed', 'model');
+  }
+  const metadataUser = (body.metadata as { user_id?: unknown } | undefined)?.user_id;
+  const attribution = resolveAttribution(req.headers, body.user ?? metadataUser, key.defaults);
+  return { requestId: randomUUID(), startedAt, startedWall: Date.now() - (now() - startedAt), key, attribution, requestedModel: model };
+}
+
+async function routeTargets(ctx: ProxyContext, op: Operation, model: string): Promise<ProviderTarget[]> {
+  const all = ctx.catalogue.targets(model) ?? (await ctx.catalogue.targetsAfterReload(model));
+  if (!all || all.length === 0) throw new ProxyHttpError(404, `The model '${model}' does not exist or has no enabled deployment`, 'invalid_request_error', 'model_not_found', 'model');
+  const usable = all.filter((t) => op.supports(t));
+  if (usable.length === 0) throw new ProxyHttpError(400, `no deployment of '${model}' supports ${op.endpoint}`, 'invalid_request_error', 'unsupported_endpoint', 'model');
+  return usable;
+}
+
+function errorClassFor(status: number): string {
+  if (status === 429) return 'rate_limited';
+  if (status === 408 || status === 504) return 'upstream_timeout';
+  if (status >= 500) return 'upstream_5xx';
+  if (status === 401 || status === 403) return 'upstream_auth';
+  return 'upstream_4xx';
+}
+
+function toTokenUsage(c: TokenCounts): TokenUsage {
+  return {
+    input_tokens: c.input,
+    cached_input_tokens: c.cachedInput,
+    cache_write_tokens: c.cacheWrite,
+    output_tokens: c.output,
+    reasoning_tokens: c.reasoning,
+    audio_input_tokens: c.audioInput,
+    audio_output_tokens: c.audioOutput,
+    image_tokens: c.image,
+  };
+}
+
+function price(ctx: ProxyContext, target: ProviderTarget, servedModel: string | undefined, usage: TokenCounts, at: Date): PriceQuote | null {
+  const tokenUsage = toTokenUsage(usage);
+  // Azure and Bedrock name deployments, not models: the served model (when reported) is the one with a price.
+  for (const model of servedModel && servedModel !== target.upstreamModel ? [servedModel, target.upstreamModel] : [target.upstreamModel]) {
+    try {
+      return ctx.pricing.priceSync(target.kind, model, tokenUsage, at, { providerAccount: target.providerAccount || undefined });
+    } catch {
+      // Unknown price for this name: try the next, else the row is recorded unpriced (cost 0), never dropped.
+    }
+  }
+  return null;
+}
+
+interface Outcome {
+  target?: ProviderTarget;
+  status: number;
+  errorClass: string;
+  usage: TokenCounts | null;
+  usageSource: 'provider' | 'estimated';
+  servedModel?: string;
+  streamed: boolean;
+  ttftMs: number | null;
+  quote: PriceQuote | null;
+}
+
+function record(ctx: ProxyContext, scope: RequestScope, outcome: Outcome, attempts: AttemptSummary[]): void {
+  const target = outcome.target;
+  const usage = outcome.usage ?? emptyTokenCounts();
+  const event: TelemetryEventInput = {
+    request_id: scope.requestId,
+    ts: new Date(scope.startedWall).toISOString(),
+    feature: scope.attribution.feature,
+    customer: scope.attribution.customer,
+    team: scope.attribution.team,
+    env: scope.attribution.env,
+    virtual_key: scope.key.id,
+    provider: target?.kind ?? 'none',
+    provider_account: target?.providerAccount ?? '',
+    region: target?.region ?? '',
+    model: target?.upstreamModel ?? scope.requestedModel,
+    requested_model: scope.requestedModel,
+    attempt: Math.max(1, attempts.length),
+    fallback_from: attempts.length > 1 ? `${attempts[0].provider}/${attempts[0].model}` : '',
+    status: outcome.status,
+    error_class: outcome.errorClass,
+    input_tokens: usage.input,
+    cached_input_tokens: usage.cachedInput,
+    cache_write_tokens: usage.cacheWrite,
+    output_tokens: usage.output,
+    reasoning_tokens: usage.reasoning,
+    audio_input_tokens: usage.audioInput,
+    audio_output_tokens: usage.audioOutput,
+    image_tokens: usage.image,
+    usage_source: outcome.usageSource,
+    streamed: outcome.streamed,
+    ttft_ms: outcome.ttftMs,
+    latency_ms: Math.round(now() - scope.startedAt),
+    estimated_cost: outcome.quote ? toMoneyString(outcome.quote.cost) : '0',
+    price_ref: outcome.quote?.price_ref ?? 'unpriced',
+    currency: outcome.quote?.currency ?? 'USD',
+    attempts,
+  };
+  if (outcome.servedModel && target && outcome.servedModel !== target.upstreamModel) event.tags = { served_model: outcome.servedModel };
+  ctx.spool.record(event);
+}
+
+/** Records a request refused before any upstream call (bad attribution, unknown model…): it still gets a row. */
+export function recordRejected(ctx: ProxyContext, scope: RequestScope | undefined, error: ProxyHttpError): void {
+  if (!scope) return;
+  record(ctx, scope, { status: error.status, errorClass: error.errorClass, usage: null, usageSource: 'provider', streamed: false, ttftMs: null, quote: null }, []);
+}
+
+/** Fills in usage by tokenizer when the provider reported none. */
+function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, outputText: string | undefined): { usage: TokenCounts; source: 'provider' | 'estimated' } {
+  if (usage) return { usage, source: 'provider' };
+  const estimated = emptyTokenCounts();
+  try {
+    estimated.input = op.estimatePromptTokens();
+    estimated.output = ctx.estimator.count(outputText ?? '');
+  } catch (error) {
+    logger.warn('token estimate failed', { error });
+  }
+  return { usage: estimated, source: 'estimated' };
+}
+
+const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' };
+
+/**
+ * Runs one operation: tries the deployments of the requested model in order (next one on connection errors and
+ * retryable statuses, as long as nothing was sent to the client yet), answers the client in its format, and
+ * records exactly one telemetry event with every attempt.
+ */
+export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, op: Operation, scope: RequestScope): Promise<void> {
+  const targets = await routeTargets(ctx, op, scope.requestedModel);
+  const attempts: AttemptSummary[] = [];
+  const context: StreamContext = { requestId: scope.requestId, clientWantsUsage: op.clientWantsUsage, created: Math.floor(scope.startedWall / 1000) };
+  let clientGone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) clientGone = true;
+  });
+
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
+    const isLast = i === targets.length - 1;
+    const route = `${target.providerName}/${target.upstreamModel}`;
+    const upstreamRequest = await op.build(target);
+    const sentAt = now();
+    let response;
+    try {
+      response = await ctx.upstream.request({
+        origin: upstreamRequest.origin,
+        path: upstreamRequest.path,
+        method: 'POST',
+        headers: upstreamRequest.headers,
+        body: upstreamRequest.body,
+        headersTimeout: 300_000,
+        bodyTimeout: 300_000,
+      });
+    } catch (error) {
+      const errorClass = (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' ? 'upstream_timeout' : 'connect_error';
+      attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status: 0, error_class: errorClass, latency_ms: Math.round(now() - sentAt) });
+      if (!isLast) continue;
+      const failure = new ProxyHttpError(502, `upstream ${target.providerName} unreachable: ${(error as Error).message}`, 'api_error', 'upstream_unreachable', null, errorClass);
+      writeError(res, failure, { 'x-tollgate-request-id': scope.requestId, 'x-tollgate-route': route });
+      record(ctx, scope, { target, status: 502, errorClass, usage: null, usageSource: 'provider', streamed: op.stream, ttftMs: null, quote: null }, attempts);
+      countRequest(ctx, op, target, 502);
+      return;
+    }
+
+    const status = response.statusCode;
+    if (status >= 400) {
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const errorClass = errorClassFor(status);
+      attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: errorClass, latency_ms: Math.round(now() - sentAt) });
+      if (RETRYABLE.has(status) && !isLast) continue;
+      const text = op.errorBody(target, status, body);
+      const headers: Record<string, string | number> = {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-tollgate-request-id': scope.requestId,
+        'x-tollgate-route': route,
+        'x-tollgate-cost': '0',
+      };
+      const retryAfter = response.headers['retry-after'];
+      if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
+      res.writeHead(status, headers);
+      res.end(text);
+      record(ctx, scope, { target, status, errorClass, usage: null, usageSource: 'provider', streamed: op.stream, ttftMs: null, quote: null }, attempts);
+      countRequest(ctx, op, target, status);
+      return;
+    }
+
+    if (!op.stream) {
+      const body = Buffer.from(await response.body.arrayBuffer());
+      const upstreamDone = now();
+      const translated = op.complete(target, body, context);
+      const settled = settleUsage(ctx, op, translated.usage, translated.outputText);
+      const quote = price(ctx, target, translated.servedModel, settled.usage, new Date(scope.startedWall));
+      const out = translated.body ?? body;
+      res.writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': typeof out === 'string' ? Buffer.byteLength(out) : out.length,
+        'x-tollgate-request-id': scope.requestId,
+        'x-tollgate-route': route,
+        'x-tollgate-cost': quote ? quote.cost.toFixed() : '0',
+      });
+      res.end(out);
+      attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: '', latency_ms: Math.round(upstreamDone - sentAt) });
+      record(ctx, scope, { target, status, errorClass: '', usage: settled.usage, usageSource: settled.source, servedModel: translated.servedModel, streamed: false, ttftMs: null, quote }, attempts);
+      ctx.metrics.addedLatency.labels(op.endpoint, 'response').observe((now() - scope.startedAt - (upstreamDone - sentAt)) / 1000);
+      countRequest(ctx, op, target, status);
+      return;
+    }
+
+    // Streaming: headers go out now; the cost is only known at the end, so it travels as an HTTP trailer.
+    res.writeHead(200, {
+      ...SSE_HEADERS,
+      'x-tollgate-request-id': scope.requestId,
+      'x-tollgate-route': route,
+      trailer: 'x-tollgate-cost',
+    });
+    res.flushHeaders();
+    const translator = op.streamer(target, context);
+    let firstUpstreamByte = 0;
+    let firstClientByte = 0;
+    let errorClass = '';
+    try {
+      for await (const chunk of response.body) {
+        if (clientGone) {
+          errorClass = 'client_disconnected';
+          response.body.destroy();
+          break;
+        }
+        if (!firstUpstreamByte) firstUpstreamByte = now();
+        const out = translator.push(chunk as Buffer);
+        if (out.length) {
+          res.write(out);
+          if (!firstClientByte) firstClientByte = now();
+        }
+      }
+    } catch (error) {
+      errorClass = clientGone ? 'client_disconnected' : 'stream_interrupted';
+      logger.warn('upstream stream failed', { requestId: scope.requestId, route, error });
+    }
+    const tail = translator.end();
+    if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
+    if (!errorClass && translator.streamError) errorClass = `stream_error:${translator.streamError}`;
+    const settled = settleUsage(ctx, op, translator.usage, translator.outputText);
+    const quote = price(ctx, target, translator.servedModel, settled.usage, new Date(scope.startedWall));
+    if (!clientGone) {
+      if (tail.length) res.write(tail);
+      if (errorClass === 'stream_interrupted') {
+        // The upstream dropped mid-stream: drop the client's stream too (unfinished chunked body) so it sees a broken
+        // stream exactly as it would have from the provider, rather than a clean end that looks complete.
+        res.destroy();
+      } else {
+        res.addTrailers({ 'x-tollgate-cost': quote ? quote.cost.toFixed() : '0' });
+        res.end();
+      }
+    }
+    const finalStatus = errorClass === 'client_disconnected' ? 499 : 200;
+    attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status: finalStatus, error_class: errorClass, latency_ms: Math.round(now() - sentAt) });
+    record(
+      ctx,
+      scope,
+      {
+        target,
+        status: finalStatus,
+        errorClass,
+        usage: settled.usage,
+        usageSource: settled.source,
+        servedModel: translator.servedModel,
+        streamed: true,
+        ttftMs: firstClientByte ? Math.round(firstClientByte - scope.startedAt) : null,
+        quote,
+      },
+      attempts,
+    );
+    if (firstUpstreamByte && firstClientByte) {
+      ctx.metrics.addedLatency.labels(op.endpoint, 'first_byte').observe((sentAt - scope.startedAt + (firstClientByte - firstUpstreamByte)) / 1000);
+    }
+    countRequest(ctx, op, target, finalStatus);
+    return;
+  }
+}
+
+function countRequest(ctx: ProxyContext, op: Operation, target: ProviderTarget, status: number): void {
+  ctx.metrics.requests.labels(op.endpoint, target.kind, `${Math.floor(status / 100)}xx`).inc();
+}
+
+/** Wraps a handler: any error becomes an OpenAI-format answer, and a refused request still gets its telemetry row. */
+export async function guard(ctx: ProxyContext, res: ServerResponse, run: (setScope: (s: RequestScope) => void) => Promise<void>): Promise<void> {
+  let scope: RequestScope | undefined;
+  try {
+    await run((s) => (scope = s));
+  } catch (error) {
+    const failure = toProxyHttpError(error);
+    if (failure.status >= 500) logger.error('proxy request failed', { error });
+    writeError(res, failure, scope ? { 'x-tollgate-request-id': scope.requestId } : {});
+    recordRejected(ctx, scope, failure);
+  }
+}
+

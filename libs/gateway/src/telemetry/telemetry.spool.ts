@@ -1,0 +1,341 @@
+import { FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Logger } from '@tollgate/core';
+
+/** Where spooled events go once durable: the collector (HTTP) or ClickHouse (all-in-one). */
+export interface TelemetrySink {
+  /**
+   * Delivers one batch of serialised events (JSON text, one per element) in order. Resolves when they are stored;
+   * throws when the destination is unreachable (the batch is retried, order kept). Events the destination
+   * rejects as invalid must be reported, not thrown, or the spool would retry them forever.
+   */
+  send(lines: string[]): Promise<void>;
+}
+
+export interface SpoolOptions {
+  /** How often buffered events are written and fsynced: the window of events at risk on kill -9. */
+  syncIntervalMs?: number;
+  /** Events per delivered batch. */
+  batchSize?: number;
+  /** A segment file rolls over past this size; fully delivered segments are deleted. */
+  segmentBytes?: number;
+  /** Retry backoff bounds while the sink is unreachable. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Hard cap on events held in memory when the disk itself fails (beyond it the oldest are dropped and counted). */
+  maxBufferedEvents?: number;
+}
+
+interface Cursor {
+  segment: number;
+  offset: number;
+}
+
+const SEGMENT_RE = /^segment-(\d{10})\.ndjson$/;
+const segmentName = (n: number) => `segment-${String(n).padStart(10, '0')}.ndjson`;
+
+/**
+ * Write-ahead spool for telemetry events. Every event is appended to an append-only segment file on disk (one JSON
+ * line each), written and fsynced every `syncIntervalMs`; a delivery loop reads the segments in order from a
+ * persisted cursor and sends them in batches to the sink, advancing the cursor only after the sink accepted a batch.
+ * So: the hot path only stringifies and pushes into an array; memory holds at most one sync interval of events plus
+ * one batch; a sink outage just lets the files grow and they are replayed in order when it is back; a kill -9 loses
+ * at most the events of the last sync interval; a restart resumes from the cursor (a batch in flight at the crash is
+ * sent again — ClickHouse dedupes on request_id).
+ */
+export class TelemetrySpool {
+  private readonly logger = new Logger('telemetry-spool');
+  private readonly syncIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly segmentBytes: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxBufferedEvents: number;
+
+  private buffer: string[] = [];
+  private writeHandle?: FileHandle;
+  private writeSegment = 0;
+  private writeOffset = 0;
+  private cursor: Cursor = { segment: 0, offset: 0 };
+  private timer?: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private delivering?: Promise<void>;
+  private backoffMs = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+  /** Events accepted by `record` (and whether they reached the disk / the sink), for flush() and metrics. */
+  private recorded = 0;
+  private durable = 0;
+  private delivered = 0;
+  private waiters: { target: Cursor; resolve: () => void }[] = [];
+  dropped = 0;
+  sinkFailures = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly sink: TelemetrySink,
+    options: SpoolOptions = {},
+  ) {
+    this.syncIntervalMs = options.syncIntervalMs ?? 50;
+    this.batchSize = options.batchSize ?? 2000;
+    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.minBackoffMs = options.minBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.maxBufferedEvents = options.maxBufferedEvents ?? 200_000;
+  }
+
+  /** Opens the spool, resuming after a restart or crash: undelivered events on disk are delivered first. */
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const segments = await this.segments();
+    this.cursor = await this.readCursor(segments);
+    this.writeSegment = segments.length ? segments[segments.length - 1] : 1;
+    if (this.cursor.segment === 0) this.cursor = { segment: segments[0] ?? this.writeSegment, offset: 0 };
+    this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
+    this.writeOffset = (await this.writeHandle.stat()).size;
+    // A crash mid-write can leave a partial last line; start new events on a fresh line so the reader skips it.
+    if (this.writeOffset > 0) {
+      const tail = Buffer.alloc(1);
+      const fd = await open(join(this.dir, segmentName(this.writeSegment)), 'r');
+      await fd.read(tail, 0, 1, this.writeOffset - 1);
+      await fd.close();
+      if (tail[0] !== 0x0a) {
+        await this.writeHandle.write('\n');
+        this.writeOffset += 1;
+      }
+    }
+    this.timer = setInterval(() => void this.sync(), this.syncIntervalMs);
+    this.timer.unref();
+    this.kickDelivery();
+  }
+
+  /** Hot path: queue one event. Never blocks, never throws. */
+  record(event: object): void {
+    if (this.closed) {
+      this.logger.error('telemetry event recorded after the spool closed; dropped', {});
+      this.dropped++;
+      return;
+    }
+    this.buffer.push(JSON.stringify(event));
+    this.recorded++;
+    if (this.buffer.length > this.maxBufferedEvents) {
+      // Only reachable when the disk keeps failing: memory stays bounded, the loss is counted and logged.
+      this.buffer.shift();
+      this.dropped++;
+    }
+  }
+
+  /** Pending counts, for /metrics and tests. */
+  stats() {
+    return { recorded: this.recorded, durable: this.durable, delivered: this.delivered, buffered: this.buffer.length, dropped: this.dropped, sinkFailures: this.sinkFailures };
+  }
+
+  /** Resolves once every event recorded before the call is on disk and delivered to the sink. */
+  async flush(): Promise<void> {
+    await this.sync();
+    await this.waitDelivered();
+  }
+
+  /** SIGTERM: write and fsync everything, then try to deliver it all within `deadlineMs`; what is left stays on disk. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    await this.sync();
+    this.closed = true;
+    const delivered = this.waitDelivered();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([delivered, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+    clearTimeout(timer);
+    clearTimeout(this.retryTimer);
+    await this.delivering?.catch(() => undefined);
+    await this.writeHandle?.close();
+    this.writeHandle = undefined;
+    const left = this.durable - this.delivered;
+    if (left > 0) this.logger.warn('telemetry left in the spool for the next start', { events: left, dir: this.dir });
+  }
+
+  /** Resolves when the delivery cursor reaches the current end of the spool. */
+  private waitDelivered(): Promise<void> {
+    const target: Cursor = { segment: this.writeSegment, offset: this.writeOffset };
+    if (this.reached(target)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.waiters.push({ target, resolve });
+      this.kickDelivery(true);
+    });
+  }
+
+  private reached(target: Cursor): boolean {
+    return this.cursor.segment > target.segment || (this.cursor.segment === target.segment && this.cursor.offset >= target.offset);
+  }
+
+  /** Writes buffered events to the active segment and fsyncs; serialised so writes never interleave. */
+  private sync(): Promise<void> {
+    if (this.syncing) return this.syncing.then(() => (this.buffer.length ? this.sync() : undefined));
+    if (this.buffer.length === 0 || !this.writeHandle) return Promise.resolve();
+    const lines = this.buffer;
+    this.buffer = [];
+    this.syncing = this.writeLines(lines)
+      .catch((error: unknown) => {
+        // Keep the events (ahead of newer ones) and try again at the next interval.
+        this.logger.error('telemetry spool write failed; retrying', { error });
+        this.buffer = lines.concat(this.buffer);
+      })
+      .finally(() => {
+        this.syncing = undefined;
+      });
+    return this.syncing;
+  }
+
+  private async writeLines(lines: string[]): Promise<void> {
+    const data = Buffer.from(lines.join('\n') + '\n', 'utf8');
+    const handle = this.writeHandle!;
+    await handle.write(data, 0, data.length, null);
+    await handle.datasync();
+    this.writeOffset += data.length;
+    this.durable += lines.length;
+    if (this.writeOffset >= this.segmentBytes) {
+      await handle.close();
+      this.writeSegment += 1;
+      this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
+      this.writeOffset = 0;
+    }
+    this.kickDelivery();
+  }
+
+  private kickDelivery(now = false): void {
+    if (this.delivering) return;
+    if (this.retryTimer && !now) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.delivering = this.deliverAll().finally(() => {
+      this.delivering = undefined;
+      // New events may have become durable while the last batch was in flight.
+      if (this.backoffMs === 0 && this.hasUndelivered()) this.kickDelivery();
+    });
+  }
+
+  private hasUndelivered(): boolean {
+    return this.cursor.segment < this.writeSegment || this.cursor.offset < this.writeOffset;
+  }
+
+  private async deliverAll(): Promise<void> {
+    while (this.hasUndelivered()) {
+      const batch = await this.readBatch();
+      if (batch.lines.length === 0) {
+        if (batch.next.segment === this.cursor.segment && batch.next.offset === this.cursor.offset) return;
+        await this.advance(batch.next);
+        continue;
+      }
+      try {
+        await this.sink.send(batch.lines);
+      } catch (error) {
+        this.sinkFailures++;
+        this.backoffMs = this.backoffMs ? Math.min(this.backoffMs * 2, this.maxBackoffMs) : this.minBackoffMs;
+        if (this.sinkFailures === 1 || this.backoffMs === this.maxBackoffMs) {
+          this.logger.warn('telemetry sink unreachable; events stay spooled on disk', { error, retryInMs: this.backoffMs });
+        }
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = undefined;
+          this.kickDelivery();
+        }, this.backoffMs);
+        this.retryTimer.unref();
+        return;
+      }
+      this.backoffMs = 0;
+      this.delivered += batch.lines.length;
+      await this.advance(batch.next);
+      this.releaseWaiters();
+    }
+    this.releaseWaiters();
+  }
+
+  private releaseWaiters(): void {
+    if (!this.waiters.length) return;
+    const still: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (this.reached(waiter.target)) waiter.resolve();
+      else still.push(waiter);
+    }
+    this.waiters = still;
+  }
+
+  /** Reads up to batchSize complete lines from the cursor; a finished older segment moves the cursor on. */
+  private async readBatch(): Promise<{ lines: string[]; next: Cursor }> {
+    const { segment, offset } = this.cursor;
+    const end = segment === this.writeSegment ? this.writeOffset : Number.MAX_SAFE_INTEGER;
+    const path = join(this.dir, segmentName(segment));
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch {
+      return { lines: [], next: segment < this.writeSegment ? { segment: segment + 1, offset: 0 } : this.cursor };
+    }
+    try {
+      const size = segment === this.writeSegment ? end : (await handle.stat()).size;
+      if (offset >= size) {
+        return { lines: [], next: segment < this.writeSegment ? { segment: segment + 1, offset: 0 } : this.cursor };
+      }
+      const lines: string[] = [];
+      let position = offset;
+      let chunkSize = 1024 * 1024;
+      while (lines.length < this.batchSize && position < size) {
+        const length = Math.min(chunkSize, size - position);
+        const buf = Buffer.allocUnsafe(length);
+        const { bytesRead } = await handle.read(buf, 0, length, position);
+        const lastNl = buf.lastIndexOf(0x0a, bytesRead - 1);
+        if (lastNl === -1) {
+          if (position + bytesRead >= size) {
+            // A torn line without newline at the end of an old segment (crash mid-write): skip it.
+            if (segment < this.writeSegment) position = size;
+            break;
+          }
+          chunkSize *= 2; // a single line longer than the read window
+          continue;
+        }
+        let start = 0;
+        while (start <= lastNl && lines.length < this.batchSize) {
+          const nl = buf.indexOf(0x0a, start);
+          const line = buf.toString('utf8', start, nl);
+          start = nl + 1;
+          if (line.length && line.charCodeAt(0) === 0x7b /* { */) lines.push(line);
+        }
+        position += start;
+      }
+      return { lines, next: { segment, offset: position } };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async advance(next: Cursor): Promise<void> {
+    const finished = next.segment > this.cursor.segment ? this.cursor.segment : null;
+    this.cursor = next;
+    const tmp = join(this.dir, 'cursor.json.tmp');
+    await writeFile(tmp, JSON.stringify(next));
+    await rename(tmp, join(this.dir, 'cursor.json'));
+    if (finished !== null) await rm(join(this.dir, segmentName(finished)), { force: true });
+  }
+
+  private async segments(): Promise<number[]> {
+    const names = await readdir(this.dir);
+    return names
+      .map((n) => SEGMENT_RE.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]))
+      .sort((a, b) => a - b);
+  }
+
+  private async readCursor(segments: number[]): Promise<Cursor> {
+    try {
+      const cursor = JSON.parse(await readFile(join(this.dir, 'cursor.json'), 'utf8')) as Cursor;
+      if (Number.isInteger(cursor.segment) && Number.isInteger(cursor.offset)) {
+        // The cursor's segment may be gone (delivered and deleted just before a crash): resume at the oldest left.
+        if (segments.length && !segments.includes(cursor.segment)) return { segment: segments.find((s) => s > cursor.segment) ?? segments[segments.length - 1], offset: 0 };
+        return cursor;
+      }
+    } catch {
+      // No cursor yet: deliver everything on disk.
+    }
+    return { segment: segments[0] ?? 0, offset: 0 };
+  }
+}

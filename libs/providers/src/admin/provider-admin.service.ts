@@ -1,0 +1,186 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '@tollgate/core';
+import { CredentialCipher } from '../credentials/credential.cipher';
+import { CatalogueSnapshot, PostgresCatalogueSource, hashSecret } from '../catalogue/provider-catalogue';
+import { PROVIDER_KINDS } from '../provider.types';
+
+interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<any[]>;
+}
+
+const name = z.string().trim().min(1).max(128);
+const credentialsSchema = z
+  .object({
+    apiKey: z.string().min(1).max(4096).optional(),
+    bearerToken: z.string().min(1).max(8192).optional(),
+    accessKeyId: z.string().min(1).max(256).optional(),
+    secretAccessKey: z.string().min(1).max(256).optional(),
+    sessionToken: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+
+const providerInput = z
+  .object({
+    name: name.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ - only'),
+    kind: z.enum(PROVIDER_KINDS as [string, ...string[]]),
+    base_url: z
+      .string()
+      .url()
+      .refine((u) => u.startsWith('http://') || u.startsWith('https://'), 'must be an http(s) URL')
+      .optional(),
+    settings: z.record(z.string(), z.unknown()).default({}),
+    credentials: credentialsSchema.optional(),
+  })
+  .strict();
+
+const deploymentInput = z
+  .object({
+    model: name,
+    upstream_model: name.optional(),
+    provider_account: z.string().max(256).default(''),
+    region: z.string().max(64).default(''),
+    gpu_pool: z.string().max(128).nullable().optional(),
+    gpu_hourly_cost: z.string().regex(/^\d+(\.\d+)?$/, 'decimal string such as "2.50"').nullable().optional(),
+  })
+  .strict();
+
+const keyInput = z
+  .object({
+    name,
+    defaults: z.record(z.string(), z.unknown()).default({}),
+    allowed_models: z.array(name).max(1000).nullable().optional(),
+  })
+  .strict();
+
+const tokenInput = z.object({ name, scope: z.enum(['collector', 'admin', 'proxy']) }).strict();
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', reason: i.message }));
+  throw new ValidationError(`invalid request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+}
+
+const PROVIDER_COLUMNS = `id, name, kind, base_url, settings, enabled, created_at, updated_at, (credentials_ciphertext IS NOT NULL) AS has_credentials`;
+
+/**
+ * Providers, deployments, virtual keys and API tokens (the api side of the proxy's catalogue). Credentials are
+ * encrypted before they reach SQL and never returned; keys and tokens are returned once at creation and stored as
+ * SHA-256 hashes. Every change is audit-logged.
+ */
+export class ProviderAdminService {
+  constructor(
+    private readonly db: Queryable,
+    private readonly cipher: CredentialCipher,
+  ) {}
+
+  async createProvider(input: unknown, actor = 'api') {
+    const data = parse(providerInput, input);
+    const id = randomUUID();
+    const ciphertext = data.credentials ? this.cipher.encrypt(data.credentials, id) : null;
+    try {
+      await this.db.query(
+        `INSERT INTO tollgate.providers (id, name, kind, base_url, settings, credentials_ciphertext) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [id, data.name, data.kind, data.base_url ?? null, JSON.stringify(data.settings), ciphertext],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new ConflictError(`provider '${data.name}' already exists`);
+      throw error;
+    }
+    await this.audit(actor, 'provider.create', 'provider', id, { name: data.name, kind: data.kind, has_credentials: ciphertext !== null });
+    return this.getProvider(id);
+  }
+
+  async setCredentials(id: string, input: unknown, actor = 'api') {
+    const credentials = parse(credentialsSchema, input);
+    const rows = await this.db.query(`UPDATE tollgate.providers SET credentials_ciphertext = $2, updated_at = now() WHERE id = $1 RETURNING id`, [id, this.cipher.encrypt(credentials, id)]);
+    if (!rows.length) throw new NotFoundError('provider', id);
+    await this.audit(actor, 'provider.credentials', 'provider', id, {});
+    return this.getProvider(id);
+  }
+
+  async getProvider(id: string) {
+    const rows = await this.db.query(`SELECT ${PROVIDER_COLUMNS} FROM tollgate.providers WHERE id = $1`, [id]);
+    if (!rows.length) throw new NotFoundError('provider', id);
+    return rows[0];
+  }
+
+  listProviders() {
+    return this.db.query(`SELECT ${PROVIDER_COLUMNS} FROM tollgate.providers ORDER BY name`);
+  }
+
+  async createDeployment(providerId: string, input: unknown, actor = 'api') {
+    const data = parse(deploymentInput, input);
+    await this.getProvider(providerId);
+    let rows;
+    try {
+      rows = await this.db.query(
+        `INSERT INTO tollgate.model_deployments (provider_id, model, upstream_model, provider_account, region, gpu_pool, gpu_hourly_cost)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [providerId, data.model, data.upstream_model ?? data.model, data.provider_account, data.region, data.gpu_pool ?? null, data.gpu_hourly_cost ?? null],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw new ConflictError(`provider ${providerId} already has a deployment of '${data.model}'`);
+      throw error;
+    }
+    await this.audit(actor, 'deployment.create', 'model_deployment', rows[0].id, { provider_id: providerId, model: data.model });
+    return rows[0];
+  }
+
+  listDeployments() {
+    return this.db.query(`SELECT * FROM tollgate.model_deployments ORDER BY model, created_at`);
+  }
+
+  /** Issues a virtual key; the key itself is in this answer only. `validateDefaults` applies the attribution rules. */
+  async createVirtualKey(input: unknown, validateDefaults: (defaults: unknown) => Record<string, string>, actor = 'api') {
+    const data = parse(keyInput, input);
+    const defaults = validateDefaults(data.defaults);
+    const key = `tg-${randomBytes(24).toString('base64url')}`;
+    const rows = await this.db.query(
+      `INSERT INTO tollgate.virtual_keys (name, key_hash, key_prefix, defaults, allowed_models) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, name, key_prefix, defaults, allowed_models, created_at`,
+      [data.name, hashSecret(key), key.slice(0, 10), JSON.stringify(defaults), data.allowed_models ?? null],
+    );
+    await this.audit(actor, 'virtual_key.create', 'virtual_key', rows[0].id, { name: data.name, key_prefix: key.slice(0, 10) });
+    return { ...rows[0], key };
+  }
+
+  listVirtualKeys() {
+    return this.db.query(`SELECT id, name, key_prefix, defaults, allowed_models, created_at, revoked_at FROM tollgate.virtual_keys ORDER BY created_at`);
+  }
+
+  async revokeVirtualKey(id: string, actor = 'api') {
+    const rows = await this.db.query(`UPDATE tollgate.virtual_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, revoked_at`, [id]);
+    if (!rows.length) throw new NotFoundError('virtual key', id);
+    await this.audit(actor, 'virtual_key.revoke', 'virtual_key', id, {});
+    return rows[0];
+  }
+
+  async createApiToken(input: unknown, actor = 'api') {
+    const data = parse(tokenInput, input);
+    const token = `tgt_${randomBytes(24).toString('base64url')}`;
+    const rows = await this.db.query(
+      `INSERT INTO tollgate.api_tokens (name, scope, token_hash, token_prefix) VALUES ($1, $2, $3, $4) RETURNING id, name, scope, token_prefix, created_at`,
+      [data.name, data.scope, hashSecret(token), token.slice(0, 10)],
+    );
+    await this.audit(actor, 'api_token.create', 'api_token', rows[0].id, { name: data.name, scope: data.scope });
+    return { ...rows[0], token };
+  }
+
+  /** Throws UnauthorizedError unless `token` is a live API token of `scope`. */
+  async verifyApiToken(token: string | undefined, scope: 'proxy' | 'collector' | 'admin'): Promise<void> {
+    if (!token) throw new UnauthorizedError('missing bearer token');
+    const rows = await this.db.query(`SELECT scope FROM tollgate.api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, [hashSecret(token)]);
+    if (!rows.length || rows[0].scope !== scope) throw new UnauthorizedError(`a live API token of scope '${scope}' is required`);
+  }
+
+  /** The proxy's catalogue, credentials decrypted: only for the authenticated proxy channel. */
+  catalogue(): Promise<CatalogueSnapshot> {
+    return new PostgresCatalogueSource(this.db, this.cipher).load();
+  }
+
+  private async audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
+    await this.db.query(`INSERT INTO tollgate.audit_log (actor, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5)`, [actor, action, entity, entityId, JSON.stringify(details)]);
+  }
+}

@@ -1,0 +1,323 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { apiStarter } from '../../apps/api/src';
+import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
+import { RunningProcess, launch } from '@tollgate/runtime';
+import { StoreTarget, storeTargets } from '../support/test-env';
+import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
+import { ANTHROPIC_TEXT, FakeAnthropicServer } from '../support/fake-llm-anthropic.server';
+
+interface Row {
+  request_id: string;
+  feature: string;
+  customer: string;
+  team: string;
+  env: string;
+  virtual_key: string;
+  provider: string;
+  model: string;
+  requested_model: string;
+  attempt: number;
+  fallback_from: string;
+  status: number;
+  error_class: string;
+  input_tokens: string;
+  cached_input_tokens: string;
+  cache_write_tokens: string;
+  output_tokens: string;
+  usage_source: string;
+  streamed: boolean;
+  ttft_ms: number | null;
+  estimated_cost: string;
+  price_ref: string;
+  currency: string;
+  attempts: string;
+}
+
+for (const factory of storeTargets) {
+  describe(`proxy gateway on ${factory.name} stores`, () => {
+    let target: StoreTarget;
+    let running: RunningProcess;
+    let proxy: ProxyHandle;
+    let api: string;
+    let key: string;
+    let keyId: string;
+    let openai: OpenAI;
+    const fakeOpenAi = new FakeOpenAiServer();
+    const fakeBackup = new FakeOpenAiServer();
+    const fakeAnthropic = new FakeAnthropicServer();
+
+    async function post(path: string, body: unknown): Promise<any> {
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = await res.json();
+      assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    }
+
+    /** The row that landed in ClickHouse for a request id, after the proxy's spool delivered everything. */
+    async function row(requestId: string | null): Promise<Row> {
+      assert.ok(requestId, 'x-tollgate-request-id header');
+      await proxy.context.spool.flush();
+      const rows = (await (
+        await running.stores.clickhouse.query({
+          query: `SELECT * EXCEPT (ts, ingested_at) FROM llm_requests FINAL WHERE request_id = {id:String}`,
+          query_params: { id: requestId },
+          format: 'JSONEachRow',
+        })
+      ).json()) as Row[];
+      assert.equal(rows.length, 1, `exactly one telemetry row for ${requestId}`);
+      return rows[0];
+    }
+
+    before(async () => {
+      target = await factory.create();
+      await Promise.all([fakeOpenAi.start(), fakeBackup.start(), fakeAnthropic.start()]);
+      running = await launch(target.env, [apiStarter, createProxyStarter({}, (h) => (proxy = h))]);
+      api = running.urls.api;
+      const openaiProvider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
+      assert.equal(openaiProvider.has_credentials, true);
+      assert.equal(JSON.stringify(openaiProvider).includes('sk-upstream-secret'), false, 'credentials are never returned');
+      const backup = await post('/v1/providers', { name: 'openai-backup', kind: 'openai_compatible', base_url: `${fakeBackup.url}/v1`, credentials: { apiKey: 'sk-backup' } });
+      const anthropic = await post('/v1/providers', { name: 'anthropic-main', kind: 'anthropic', base_url: fakeAnthropic.url, credentials: { apiKey: 'sk-ant-secret' } });
+      await post(`/v1/providers/${openaiProvider.id}/deployments`, { model: 'gpt-4o-mini', provider_account: 'org-1' });
+      await post(`/v1/providers/${openaiProvider.id}/deployments`, { model: 'text-embedding-3-small' });
+      await post(`/v1/providers/${openaiProvider.id}/deployments`, { model: 'fallback-model', upstream_model: 'gpt-4o-mini' });
+      await post(`/v1/providers/${backup.id}/deployments`, { model: 'fallback-model', upstream_model: 'gpt-4o-mini' });
+      await post(`/v1/providers/${backup.id}/deployments`, { model: 'local-llama', upstream_model: 'llama-3-8b' });
+      await post(`/v1/providers/${anthropic.id}/deployments`, { model: 'claude-3-5-haiku-20241022' });
+      const issued = await post('/v1/keys', { name: 'checkout-service', defaults: { team: 'payments', env: 'prod' } });
+      assert.match(issued.key, /^tg-/);
+      key = issued.key;
+      keyId = issued.id;
+      const stored = await running.stores.dataSource.query(`SELECT key_hash, defaults FROM tollgate.virtual_keys WHERE id = $1`, [keyId]);
+      assert.notEqual(stored[0].key_hash, key, 'keys are stored hashed');
+      const ciphertext = await running.stores.dataSource.query(`SELECT credentials_ciphertext FROM tollgate.providers WHERE name = 'openai-main'`);
+      assert.equal(ciphertext[0].credentials_ciphertext.includes('sk-upstream'), false, 'credentials are encrypted at rest');
+      openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: key, maxRetries: 0 });
+    });
+
+    after(async () => {
+      await running?.stop();
+      await Promise.all([fakeOpenAi.stop(), fakeBackup.stop(), fakeAnthropic.stop()]);
+      await target?.cleanup();
+    });
+
+    it('OpenAI chat, not streamed: passes the answer through, sets the headers and records tokens, cost and tags', async () => {
+      const { data, response } = await openai.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'search', 'x-tollgate-customer': 'acme' } })
+        .withResponse();
+      assert.equal(data.choices[0].message.content, OPENAI_TEXT.join(''));
+      assert.equal(response.headers.get('x-tollgate-route'), 'openai-main/gpt-4o-mini');
+      assert.equal(response.headers.get('x-tollgate-cost'), '0.0000045');
+      const upstream = fakeOpenAi.requests.at(-1)!;
+      assert.equal(upstream.headers.authorization, 'Bearer sk-upstream-secret', 'the provider credential, not the virtual key, goes upstream');
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual(
+        { feature: r.feature, customer: r.customer, team: r.team, env: r.env, vk: r.virtual_key, provider: r.provider, model: r.model, status: r.status, error: r.error_class },
+        { feature: 'search', customer: 'acme', team: 'payments', env: 'prod', vk: keyId, provider: 'openai', model: 'gpt-4o-mini', status: 200, error: '' },
+      );
+      assert.deepEqual([r.input_tokens, r.cached_input_tokens, r.output_tokens, r.usage_source, r.streamed], ['12', '4', '5', 'provider', false]);
+      assert.equal(r.estimated_cost, '0.0000045');
+      assert.equal(r.price_ref, 'genai-prices@0.1.8:openai/gpt-4o-mini');
+    });
+
+    it('OpenAI chat streamed: asks upstream for usage, strips the usage chunk the client did not ask for, records usage', async () => {
+      const { data: stream, response } = await openai.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, user: 'customer-42' }, { headers: { 'x-tollgate-feature': 'chat' } })
+        .withResponse();
+      let text = '';
+      let usageChunks = 0;
+      for await (const chunk of stream) {
+        if (chunk.usage) usageChunks++;
+        text += chunk.choices[0]?.delta?.content ?? '';
+      }
+      assert.equal(text, OPENAI_TEXT.join(''));
+      assert.equal(usageChunks, 0, 'the client did not ask for usage');
+      assert.equal(fakeOpenAi.requests.at(-1)!.body.stream_options.include_usage, true, 'upstream was asked for usage');
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([r.customer, r.feature, r.input_tokens, r.output_tokens, r.usage_source, r.streamed, r.status], ['customer-42', 'chat', '12', '5', 'provider', true, 200]);
+      assert.ok(r.ttft_ms !== null);
+      assert.equal(r.estimated_cost, '0.0000045');
+    });
+
+    it('OpenAI chat streamed with include_usage: the client gets the usage chunk', async () => {
+      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+      const usage = [];
+      for await (const chunk of stream) if (chunk.usage) usage.push(chunk.usage);
+      assert.equal(usage.length, 1);
+      assert.equal(usage[0].prompt_tokens, 12);
+    });
+
+    it('tools, JSON mode and n>1 pass through', async () => {
+      const tools = await openai.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [{ role: 'user', content: 'weather in Paris?' }],
+        tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      });
+      assert.equal(tools.choices[0].message.tool_calls?.[0].type === 'function' && tools.choices[0].message.tool_calls[0].function.name, 'get_weather');
+      const json = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' }, n: 2 });
+      assert.equal(json.choices.length, 2);
+      assert.deepEqual(JSON.parse(json.choices[1].message.content!), { ok: true });
+    });
+
+    it('Anthropic behind the OpenAI format: system, tools and usage with cache reads/writes, streamed and not', async () => {
+      const { data, response } = await openai.chat.completions
+        .create(
+          {
+            model: 'claude-3-5-haiku-20241022',
+            messages: [
+              { role: 'system', content: 'Be brief.' },
+              { role: 'user', content: [{ type: 'text', text: 'Look:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
+            ],
+            max_tokens: 100,
+          },
+          { headers: { 'x-tollgate-feature': 'vision' } },
+        )
+        .withResponse();
+      assert.equal(data.choices[0].message.content, ANTHROPIC_TEXT.join(''));
+      assert.equal(data.usage?.prompt_tokens, 100);
+      const sent = fakeAnthropic.requests.at(-1)!;
+      assert.equal(sent.body.system, 'Be brief.');
+      assert.deepEqual(sent.body.messages[0].content[1], { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' } });
+      assert.equal(sent.headers['x-api-key'], 'sk-ant-secret');
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      // Anthropic's input_tokens (50) excludes cache reads (20) and writes (30): recorded as 100 with the subsets.
+      assert.deepEqual([r.provider, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens], ['anthropic', '100', '20', '30', '10']);
+      assert.equal(r.estimated_cost, '0.0001116');
+
+      const { data: stream, response: streamResponse } = await openai.chat.completions
+        .create({
+          model: 'claude-3-5-haiku-20241022',
+          messages: [{ role: 'user', content: 'weather?' }],
+          stream: true,
+          stream_options: { include_usage: true },
+          tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }],
+        })
+        .withResponse();
+      let args = '';
+      let name = '';
+      let finish = '';
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        const call = chunk.choices[0]?.delta?.tool_calls?.[0];
+        if (call?.function?.name) name = call.function.name;
+        args += call?.function?.arguments ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        usage = chunk.usage ?? usage;
+      }
+      assert.deepEqual([name, JSON.parse(args), finish], ['get_weather', { city: 'Paris' }, 'tool_calls']);
+      assert.equal(usage?.prompt_tokens, 100);
+      const s = await row(streamResponse.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([s.streamed, s.input_tokens, s.cached_input_tokens, s.cache_write_tokens, s.output_tokens, s.estimated_cost, s.feature], [true, '100', '20', '30', '10', '0.0001116', 'unattributed']);
+    });
+
+    it('Anthropic-native /v1/messages with the official SDK, streamed and not', async () => {
+      const client = new Anthropic({ baseURL: proxy.url, apiKey: key, maxRetries: 0 });
+      const { data, response } = await client.messages
+        .create({ model: 'claude-3-5-haiku-20241022', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'native' } })
+        .withResponse();
+      assert.equal(data.content[0].type === 'text' && data.content[0].text, ANTHROPIC_TEXT.join(''));
+      assert.equal(data.usage.cache_read_input_tokens, 20);
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([r.feature, r.input_tokens, r.cached_input_tokens, r.cache_write_tokens, r.output_tokens, r.estimated_cost], ['native', '100', '20', '30', '10', '0.0001116']);
+
+      const stream = client.messages.stream({ model: 'claude-3-5-haiku-20241022', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+      const final = await stream.finalMessage();
+      assert.equal(final.content[0].type === 'text' && final.content[0].text, ANTHROPIC_TEXT.join(''));
+      const streamedId = (await stream.withResponse()).response.headers.get('x-tollgate-request-id');
+      const s = await row(streamedId);
+      assert.deepEqual([s.streamed, s.input_tokens, s.output_tokens, s.usage_source], [true, '100', '10', 'provider']);
+    });
+
+    it('embeddings, models and the Responses API', async () => {
+      const { data, response } = await openai.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] }).withResponse();
+      assert.equal(data.data.length, 2);
+      const e = await row(response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([e.input_tokens, e.output_tokens, e.estimated_cost], ['8', '0', '0.00000016']);
+
+      const models = await openai.models.list();
+      assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-3-5-haiku-20241022', 'fallback-model', 'gpt-4o-mini', 'local-llama', 'text-embedding-3-small']);
+
+      const { data: resp, response: respHttp } = await openai.responses.create({ model: 'gpt-4o-mini', input: 'hi' }).withResponse();
+      assert.equal(resp.output_text, OPENAI_TEXT.join(''));
+      const rr = await row(respHttp.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([rr.input_tokens, rr.output_tokens], ['9', '4']);
+
+      const { data: rs, response: rsHttp } = await openai.responses.create({ model: 'gpt-4o-mini', input: 'hi', stream: true }).withResponse();
+      let text = '';
+      for await (const event of rs) if (event.type === 'response.output_text.delta') text += event.delta;
+      assert.equal(text, OPENAI_TEXT.join(''));
+      const rsr = await row(rsHttp.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([rsr.streamed, rsr.input_tokens, rsr.output_tokens], [true, '9', '4']);
+    });
+
+    it('rejects bad attribution with a 400 naming the header, and unknown keys with a 401, in OpenAI format', async () => {
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'bad feature!' } }),
+        (error: unknown) => error instanceof OpenAI.BadRequestError && /x-tollgate-feature/.test(error.message) && error.type === 'invalid_request_error',
+      );
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-customer': 'x'.repeat(200) } }),
+        (error: unknown) => error instanceof OpenAI.BadRequestError && /x-tollgate-customer.*at most 128/.test(error.message),
+      );
+      const stranger = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'tg-not-a-real-key', maxRetries: 0 });
+      await assert.rejects(stranger.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
+      await assert.rejects(
+        openai.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+        (error: unknown) => error instanceof OpenAI.NotFoundError && (error as InstanceType<typeof OpenAI.APIError>).code === 'model_not_found',
+      );
+    });
+
+    it('429 with Retry-After reaches the client and the row; a 503 falls back to the next deployment', async () => {
+      fakeOpenAi.script.push({ status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
+      let requestId: string | null = null;
+      await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError);
+        assert.equal(error.headers?.get('retry-after'), '7');
+        assert.equal(error.code, 'rate_limit_exceeded');
+        requestId = error.headers?.get('x-tollgate-request-id') ?? null;
+        return true;
+      });
+      const r = await row(requestId);
+      assert.deepEqual([r.status, r.error_class, r.input_tokens, r.estimated_cost], [429, 'rate_limited', '0', '0']);
+
+      fakeOpenAi.script.push({ status: 503, body: { error: { message: 'overloaded', type: 'server_error', param: null, code: null } } });
+      const { data, response } = await openai.chat.completions.create({ model: 'fallback-model', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      assert.equal(data.choices[0].message.content, OPENAI_TEXT.join(''));
+      assert.equal(response.headers.get('x-tollgate-route'), 'openai-backup/gpt-4o-mini');
+      const f = await row(response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([f.status, f.attempt, f.fallback_from, f.provider, f.input_tokens], [200, 2, 'openai/gpt-4o-mini', 'openai_compatible', '12']);
+      assert.deepEqual(JSON.parse(f.attempts).map((a: { status: number }) => a.status), [503, 200]);
+    });
+
+    it('a cut-off stream and a server without usage are recorded with tokens counted by the tokenizer', async () => {
+      fakeOpenAi.script.push({ cutAfterEvents: 3 });
+      const { data: stream, response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], stream: true }).withResponse();
+      let text = '';
+      await assert.rejects(async () => {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      });
+      assert.equal(text, 'Hello from');
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      assert.equal(r.error_class, 'stream_interrupted');
+      assert.equal(r.usage_source, 'estimated');
+      assert.equal(r.output_tokens, '2', '"Hello from" is two tokens');
+      assert.ok(Number(r.input_tokens) > 0);
+
+      // "Hello from fake OpenAI" is 5 tokens in o200k_base.
+      fakeBackup.noUsage = true;
+      const { response: noUsage } = await openai.chat.completions.create({ model: 'local-llama', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      const n = await row(noUsage.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([n.usage_source, n.output_tokens, n.estimated_cost, n.price_ref], ['estimated', '5', '0', 'unpriced']);
+      fakeBackup.noUsage = false;
+    });
+
+    it('exports the added-latency histogram on /metrics', async () => {
+      const text = await (await fetch(`${proxy.url}/metrics`)).text();
+      assert.match(text, /tollgate_proxy_added_latency_seconds_bucket\{le="0.001",endpoint="chat",kind="response"\} \d+/);
+      assert.match(text, /tollgate_proxy_added_latency_seconds_count\{endpoint="chat",kind="first_byte"\} [1-9]/);
+    });
+  });
+}
