@@ -24,6 +24,11 @@ export interface SpoolOptions {
   maxBackoffMs?: number;
   /** Hard cap on events held in memory when the disk itself fails (beyond it the oldest are dropped and counted). */
   maxBufferedEvents?: number;
+  /**
+   * Durable events are delivered at most this often unless a full batch is waiting: fewer, larger inserts keep the
+   * sink's cost per event low (durability comes from the fsync, not from delivery).
+   */
+  deliveryIntervalMs?: number;
 }
 
 interface Cursor {
@@ -51,6 +56,9 @@ export class TelemetrySpool {
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxBufferedEvents: number;
+  private readonly deliveryIntervalMs: number;
+  private lastDelivery = 0;
+  private deliveryTimer?: NodeJS.Timeout;
 
   private buffer: string[] = [];
   private writeHandle?: FileHandle;
@@ -82,6 +90,7 @@ export class TelemetrySpool {
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.maxBufferedEvents = options.maxBufferedEvents ?? 200_000;
+    this.deliveryIntervalMs = options.deliveryIntervalMs ?? 250;
   }
 
   /** Opens the spool, resuming after a restart or crash: undelivered events on disk are delivered first. */
@@ -147,6 +156,7 @@ export class TelemetrySpool {
     await Promise.race([delivered, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
     clearTimeout(timer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.deliveryTimer);
     await this.delivering?.catch(() => undefined);
     await this.writeHandle?.close();
     this.writeHandle = undefined;
@@ -193,13 +203,31 @@ export class TelemetrySpool {
     await handle.datasync();
     this.writeOffset += data.length;
     this.durable += lines.length;
+    this.pendingDurable += lines.length;
     if (this.writeOffset >= this.segmentBytes) {
       await handle.close();
       this.writeSegment += 1;
       this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
       this.writeOffset = 0;
     }
-    this.kickDelivery();
+    this.scheduleDelivery();
+  }
+
+  private pendingDurable = 0;
+
+  /** Delivers now when a full batch waits or the interval has passed; otherwise once the interval is up. */
+  private scheduleDelivery(): void {
+    const wait = this.lastDelivery + this.deliveryIntervalMs - Date.now();
+    if (this.pendingDurable >= this.batchSize || wait <= 0) {
+      this.kickDelivery();
+      return;
+    }
+    if (this.deliveryTimer) return;
+    this.deliveryTimer = setTimeout(() => {
+      this.deliveryTimer = undefined;
+      this.kickDelivery();
+    }, wait);
+    this.deliveryTimer.unref();
   }
 
   private kickDelivery(now = false): void {
@@ -207,10 +235,17 @@ export class TelemetrySpool {
     if (this.retryTimer && !now) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    clearTimeout(this.deliveryTimer);
+    this.deliveryTimer = undefined;
+    this.lastDelivery = Date.now();
+    this.pendingDurable = 0;
     this.delivering = this.deliverAll().finally(() => {
       this.delivering = undefined;
       // New events may have become durable while the last batch was in flight.
-      if (this.backoffMs === 0 && this.hasUndelivered()) this.kickDelivery();
+      if (this.backoffMs === 0 && this.hasUndelivered()) {
+        if (this.waiters.length) this.kickDelivery(true);
+        else this.scheduleDelivery();
+      }
     });
   }
 

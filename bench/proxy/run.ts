@@ -1,0 +1,188 @@
+// Proxy benchmark: a mock OpenAI upstream on loopback; the same load straight at it (baseline), through Tollgate's
+// proxy (all-in-one process, telemetry on) and through the Portkey gateway, in the same run. Prints added latency
+// (target − direct) at p50/p90/p99 and throughput at 1, 10, 50 and 200 connections, non-streaming and streaming, the
+// added time to first byte of a stream, ratios against Portkey, and the telemetry rows counted in ClickHouse.
+//   node scripts/build.mjs && node dist/bench/proxy/run.js      (BENCH_DURATION=5 BENCH_RUNS=3 BENCH_CONNECTIONS=1,10,50,200)
+import { ChildProcess, execFile, fork, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+
+const root = join(__dirname, '..', '..', '..');
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const runs = Number(process.env.BENCH_RUNS ?? 1);
+const connections = (process.env.BENCH_CONNECTIONS ?? '1,10,50,200').split(',').map(Number);
+const skipPortkey = process.env.BENCH_SKIP_PORTKEY === '1';
+const children: ChildProcess[] = [];
+
+interface Target {
+  name: 'direct' | 'tollgate' | 'portkey';
+  url: string;
+  headers: Record<string, string>;
+}
+
+interface WrkResult {
+  p50: number;
+  p90: number;
+  p99: number;
+  rps: number;
+  requests: number;
+  errors: number;
+}
+
+function forkChild(file: string, args: string[] = []): Promise<{ child: ChildProcess; message: any }> {
+  const execArgv = process.env.BENCH_PROFILE && file.startsWith('tollgate') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = fork(join(__dirname, file), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, message }));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+}
+
+async function startPortkey(port: number): Promise<void> {
+  const child = spawn(process.execPath, ['--require', join(root, 'bench', 'proxy', 'portkey-loopback.cjs'), join(root, 'bench', 'proxy', 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js'), `--port=${port}`, '--headless'], {
+    stdio: 'ignore',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  children.push(child);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error('Portkey did not start');
+}
+
+const toMs = (text: string): number => {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
+  if (!m) return NaN;
+  const v = Number(m[1]);
+  return m[2] === 'us' ? v / 1000 : m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
+};
+
+function wrk(target: Target, body: string, conns: number, seconds: number): Promise<WrkResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-wrk-'));
+  const script = join(dir, 'post.lua');
+  const headerLines = Object.entries({ 'Content-Type': 'application/json', ...target.headers })
+    .map(([k, v]) => `wrk.headers["${k}"] = "${v}"`)
+    .join('\n');
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${body}'\n${headerLines}\n`);
+  const threads = Math.min(2, conns);
+  return new Promise((resolve, reject) => {
+    execFile('wrk', [`-t${threads}`, `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', script, target.url], (error, stdout) => {
+      if (error) return reject(error);
+      const pct = (p: string) => toMs((new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout) ?? [])[1] ?? '');
+      const requests = Number((/(\d+) requests in/.exec(stdout) ?? [])[1]);
+      const non2xx = Number((/Non-2xx or 3xx responses: (\d+)/.exec(stdout) ?? [0, 0])[1]);
+      const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+      const errors = non2xx + (sockErr ? sockErr.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
+      resolve({ p50: pct('50'), p90: pct('90'), p99: pct('99'), rps: Number((/Requests\/sec:\s+([\d.]+)/.exec(stdout) ?? [])[1]), requests, errors });
+    });
+  });
+}
+
+/** Time to first body byte of a stream, sequential on one keep-alive connection. */
+async function ttfb(target: Target, body: string, count: number): Promise<number[]> {
+  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
+  const samples: number[] = [];
+  for (let i = 0; i < count + 50; i++) {
+    const started = performance.now();
+    const res = await request(target.url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', ...target.headers }, body });
+    let first = 0;
+    for await (const _chunk of res.body) if (!first) first = performance.now();
+    if (res.statusCode !== 200) throw new Error(`${target.name} stream answered ${res.statusCode}`);
+    if (i >= 50) samples.push(first - started);
+  }
+  await agent.close();
+  return samples.sort((a, b) => a - b);
+}
+
+const pctOf = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
+
+async function main() {
+  const { message: mock } = await forkChild('mock-upstream.process.js');
+  const { child: tollgateChild, message: tollgate } = await forkChild('tollgate.process.js', [mock.url]);
+  const portkeyPort = 18787 + Math.floor(Math.random() * 1000);
+  if (!skipPortkey) await startPortkey(portkeyPort);
+
+  const targets: Target[] = [
+    { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' } },
+    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' } },
+  ];
+  if (!skipPortkey) {
+    targets.push({
+      name: 'portkey',
+      url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
+      headers: { Authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mock.url}/v1` },
+    });
+  }
+  const plain = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}';
+  const streamed = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"stream":true}';
+
+  console.log(`proxy bench: wrk ${duration}s per point, ${runs} run(s) each (median), connections ${connections.join(', ')}; mock upstream ${mock.url}\n`);
+  let errorsSeen = 0;
+  for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
+    for (const t of targets) await wrk(t, body, 10, 1); // warm-up: JIT, pools
+    console.log(`== ${mode} (latency ms; added = target − direct; ratio = Portkey added / Tollgate added)`);
+    console.log('conns | direct p50/p90/p99   rps    | tollgate added p50/p90/p99   rps    | portkey added p50/p90/p99   rps    | ratio p50  p99 | rps tollgate/portkey');
+    for (const conns of connections) {
+      const results: Record<string, WrkResult[]> = {};
+      for (let r = 0; r < runs; r++) {
+        for (const t of targets) {
+          const result = await wrk(t, body, conns, duration);
+          errorsSeen += t.name === 'tollgate' ? result.errors : 0;
+          (results[t.name] ??= []).push(result);
+        }
+      }
+      const m = (name: string, k: keyof WrkResult) => median(results[name]?.map((x) => x[k]) ?? [NaN]);
+      const added = (name: string, k: 'p50' | 'p90' | 'p99') => m(name, k) - m('direct', k);
+      const line = [
+        String(conns).padStart(5),
+        `${f(m('direct', 'p50'))}/${f(m('direct', 'p90'))}/${f(m('direct', 'p99'))} ${f(m('direct', 'rps'), 0).padStart(7)}`,
+        `${f(added('tollgate', 'p50'), 3)}/${f(added('tollgate', 'p90'), 3)}/${f(added('tollgate', 'p99'), 3)} ${f(m('tollgate', 'rps'), 0).padStart(7)}`,
+        skipPortkey ? 'skipped' : `${f(added('portkey', 'p50'), 3)}/${f(added('portkey', 'p90'), 3)}/${f(added('portkey', 'p99'), 3)} ${f(m('portkey', 'rps'), 0).padStart(7)}`,
+        skipPortkey ? '' : `${f(added('portkey', 'p50') / Math.max(added('tollgate', 'p50'), 0.001), 1)}x ${f(added('portkey', 'p99') / Math.max(added('tollgate', 'p99'), 0.001), 1)}x`,
+        skipPortkey ? '' : `${f(m('tollgate', 'rps') / m('portkey', 'rps'), 1)}x`,
+      ];
+      console.log(line.join(' | '));
+    }
+    console.log('');
+  }
+
+  console.log('== streaming: time to first byte, 1 connection, sequential (ms)');
+  const ttfbs: Record<string, number[]> = {};
+  for (const t of targets) ttfbs[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
+  for (const t of targets) {
+    const s = ttfbs[t.name];
+    const d = ttfbs.direct;
+    const extra = t.name === 'direct' ? '' : `  added p50 ${f(pctOf(s, 50) - pctOf(d, 50), 3)} p90 ${f(pctOf(s, 90) - pctOf(d, 90), 3)} p99 ${f(pctOf(s, 99) - pctOf(d, 99), 3)}`;
+    console.log(`${t.name.padEnd(9)} p50 ${f(pctOf(s, 50), 3)} p90 ${f(pctOf(s, 90), 3)} p99 ${f(pctOf(s, 99), 3)}${extra}`);
+  }
+  if (!skipPortkey) {
+    const tg = pctOf(ttfbs.tollgate, 50) - pctOf(ttfbs.direct, 50);
+    const pk = pctOf(ttfbs.portkey, 50) - pctOf(ttfbs.direct, 50);
+    console.log(`added TTFB ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
+  }
+
+  tollgateChild.send({ type: 'count' });
+  const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
+  console.log(`\n== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
+  tollgateChild.send({ type: 'stop' });
+  await new Promise((resolve) => tollgateChild.once('exit', resolve));
+}
+
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  });
