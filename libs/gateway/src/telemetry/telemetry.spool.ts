@@ -102,15 +102,13 @@ export class TelemetrySpool {
     if (this.cursor.segment === 0) this.cursor = { segment: segments[0] ?? this.writeSegment, offset: 0 };
     this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
     this.writeOffset = (await this.writeHandle.stat()).size;
-    // A crash mid-write can leave a partial last line; start new events on a fresh line so the reader skips it.
+    // A crash mid-write can leave a partial last line: cut it off so the file holds only whole events.
     if (this.writeOffset > 0) {
-      const tail = Buffer.alloc(1);
-      const fd = await open(join(this.dir, segmentName(this.writeSegment)), 'r');
-      await fd.read(tail, 0, 1, this.writeOffset - 1);
-      await fd.close();
-      if (tail[0] !== 0x0a) {
-        await this.writeHandle.write('\n');
-        this.writeOffset += 1;
+      const end = await lastNewlineEnd(join(this.dir, segmentName(this.writeSegment)), this.writeOffset);
+      if (end < this.writeOffset) {
+        await this.writeHandle.truncate(end);
+        this.writeOffset = end;
+        this.logger.warn('cut a torn telemetry line left by a crash', { segment: this.writeSegment, bytes: this.writeOffset - end });
       }
     }
     this.timer = setInterval(() => void this.sync(), this.syncIntervalMs);
@@ -139,6 +137,11 @@ export class TelemetrySpool {
     return { recorded: this.recorded, durable: this.durable, delivered: this.delivered, buffered: this.buffer.length, dropped: this.dropped, sinkFailures: this.sinkFailures };
   }
 
+  /** Resolves once every event recorded before the call is written and fsynced (delivery may still be pending). */
+  persist(): Promise<void> {
+    return this.sync();
+  }
+
   /** Resolves once every event recorded before the call is on disk and delivered to the sink. */
   async flush(): Promise<void> {
     await this.sync();
@@ -155,6 +158,8 @@ export class TelemetrySpool {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([delivered, new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
     clearTimeout(timer);
+    // From here on nothing delivers: the next process that opens this spool resumes from the cursor.
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.deliveryTimer);
     await this.delivering?.catch(() => undefined);
@@ -230,8 +235,10 @@ export class TelemetrySpool {
     this.deliveryTimer.unref();
   }
 
+  private stopped = false;
+
   private kickDelivery(now = false): void {
-    if (this.delivering) return;
+    if (this.delivering || this.stopped) return;
     if (this.retryTimer && !now) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -254,7 +261,7 @@ export class TelemetrySpool {
   }
 
   private async deliverAll(): Promise<void> {
-    while (this.hasUndelivered()) {
+    while (this.hasUndelivered() && !this.stopped) {
       const batch = await this.readBatch();
       if (batch.lines.length === 0) {
         if (batch.next.segment === this.cursor.segment && batch.next.offset === this.cursor.offset) return;
@@ -372,5 +379,25 @@ export class TelemetrySpool {
       // No cursor yet: deliver everything on disk.
     }
     return { segment: segments[0] ?? 0, offset: 0 };
+  }
+}
+
+/** Offset just after the last newline of a file of `size` bytes (0 when it has none). */
+async function lastNewlineEnd(path: string, size: number): Promise<number> {
+  const handle = await open(path, 'r');
+  try {
+    const window = 64 * 1024;
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - window);
+      const buf = Buffer.alloc(end - start);
+      await handle.read(buf, 0, buf.length, start);
+      const nl = buf.lastIndexOf(0x0a);
+      if (nl !== -1) return start + nl + 1;
+      end = start;
+    }
+    return 0;
+  } finally {
+    await handle.close();
   }
 }
