@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { apiStarter } from '../../apps/api/src';
-import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
+import { ProxyHandle, createProxyStarter, startProxy } from '../../apps/proxy/src';
 import { RunningProcess, launch } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
@@ -312,6 +312,31 @@ for (const factory of storeTargets) {
       const n = await row(noUsage.headers.get('x-tollgate-request-id'));
       assert.deepEqual([n.usage_source, n.output_tokens, n.estimated_cost, n.price_ref], ['estimated', '5', '0', 'unpriced']);
       fakeBackup.noUsage = false;
+    });
+
+    it('a separate proxy reads its catalogue over the authenticated api channel and sends telemetry to the collector', async () => {
+      const denied = await fetch(`${api}/v1/internal/proxy-catalogue`);
+      assert.equal(denied.status, 401);
+      const collectorOnly = await post('/v1/api-tokens', { name: 'collector-1', scope: 'collector' });
+      const wrongScope = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: { authorization: `Bearer ${collectorOnly.token}` } });
+      assert.equal(wrongScope.status, 401, 'a collector token does not read credentials');
+      const proxyToken = await post('/v1/api-tokens', { name: 'proxy-1', scope: 'proxy' });
+      const remote = await startProxy(running.stores, running.shutdown, {
+        apiUrl: api,
+        apiToken: proxyToken.token,
+        collectorToken: collectorOnly.token,
+        spoolDir: `${target.env.TOLLGATE_DATA_DIR}/remote-proxy-spool`,
+      });
+      const client = new OpenAI({ baseURL: `${remote.url}/v1`, apiKey: key, maxRetries: 0 });
+      const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'remote' } }).withResponse();
+      assert.equal(data.choices[0].message.content, OPENAI_TEXT.join(''));
+      assert.equal(fakeOpenAi.requests.at(-1)!.headers.authorization, 'Bearer sk-upstream-secret', 'credentials arrived over the channel');
+      await remote.context.spool.flush();
+      const requestId = response.headers.get('x-tollgate-request-id');
+      const rows = (await (
+        await running.stores.clickhouse.query({ query: `SELECT feature, input_tokens, estimated_cost FROM llm_requests FINAL WHERE request_id = {id:String}`, query_params: { id: requestId }, format: 'JSONEachRow' })
+      ).json()) as { feature: string; input_tokens: string; estimated_cost: string }[];
+      assert.deepEqual(rows, [{ feature: 'remote', input_tokens: '12', estimated_cost: '0.0000045' }]);
     });
 
     it('exports the added-latency histogram on /metrics', async () => {

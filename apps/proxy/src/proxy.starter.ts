@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Server } from 'node:http';
 import { Agent } from 'undici';
-import { ShutdownCoordinator } from '@tollgate/core';
+import { ConfigError, ShutdownCoordinator } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
 import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey } from '@tollgate/providers';
@@ -19,8 +19,12 @@ import { HttpCatalogueSource } from './pipeline/http-catalogue.source';
  */
 export interface ProxyOptions {
   apiUrl?: string;
-  /** Bearer token (scope `proxy`) for the catalogue endpoint and the collector. */
+  /** Bearer token (scope `proxy`) for the catalogue endpoint. */
   apiToken?: string;
+  /** Bearer token for the collector; defaults to TOLLGATE_COLLECTOR_TOKEN. */
+  collectorToken?: string;
+  /** Spool directory; defaults to `<data dir>/proxy-spool`. */
+  spoolDir?: string;
   /** Spool fsync cadence: the window of telemetry at risk on kill -9. */
   spoolSyncMs?: number;
   /** Catalogue refresh period. */
@@ -40,9 +44,11 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   let sink: TelemetrySink;
   let closeSink: () => Promise<void>;
   if (remote) {
-    if (!options.apiToken) throw new Error('a separate proxy needs an api token (scope proxy)');
+    const collectorToken = options.collectorToken ?? stores.config.TOLLGATE_COLLECTOR_TOKEN;
+    if (!options.apiToken) throw new ConfigError('TOLLGATE_PROXY_TOKEN: a separate proxy needs an API token of scope proxy');
+    if (!collectorToken) throw new ConfigError('TOLLGATE_COLLECTOR_TOKEN: a separate proxy needs the collector token');
     source = new HttpCatalogueSource(options.apiUrl!, options.apiToken);
-    const collector = new CollectorSink(options.apiUrl!, options.apiToken);
+    const collector = new CollectorSink(options.apiUrl!, collectorToken);
     sink = collector;
     closeSink = () => collector.close();
   } else {
@@ -55,7 +61,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   await catalogue.start();
   const pricing = new PricingService(new StaticPriceOverrideSource([]));
   await pricing.start();
-  const spool = new TelemetrySpool(join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50 });
+  const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50 });
   await spool.open();
   const upstream = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024, pipelining: 1 });
   const context: ProxyContext = {

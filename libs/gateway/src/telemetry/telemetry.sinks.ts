@@ -31,8 +31,8 @@ export class ClickHouseSink implements TelemetrySink {
 
 /**
  * Separate proxy process: spooled events are POSTed in batches to the api's collector (`POST /v1/telemetry`) with
- * the collector token. 2xx: stored (per-event rejections are logged); 4xx other than 408/429: the batch itself is bad
- * and retrying cannot help (logged, skipped); anything else throws so the spool retries it in order.
+ * the collector token, as NDJSON. 2xx: stored (per-event rejections are logged); 400: no event was valid (logged,
+ * skipped); 413: split in halves; anything else throws so the spool retries it in order.
  */
 export class CollectorSink implements TelemetrySink {
   private readonly agent = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
@@ -51,8 +51,9 @@ export class CollectorSink implements TelemetrySink {
       response = await request(this.url, {
         method: 'POST',
         dispatcher: this.agent,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
-        body: `{"events":[${lines.join(',')}]}`,
+        // NDJSON: the spool's lines go out as they are, no re-serialisation.
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${this.token}` },
+        body: lines.join('\n'),
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });
@@ -60,16 +61,26 @@ export class CollectorSink implements TelemetrySink {
       throw new UnavailableError(`telemetry collector unreachable: ${(error as Error).message}`, error);
     }
     const text = await response.body.text();
-    if (response.statusCode >= 200 && response.statusCode < 300) {
-      const parsed = safeJson(text) as { errors?: { index?: number; field: string; reason: string }[] } | undefined;
+    const status = response.statusCode;
+    if (status === 413 && lines.length > 1) {
+      // Over the collector's size limit: halve until it fits, keeping the order.
+      const half = Math.ceil(lines.length / 2);
+      await this.send(lines.slice(0, half));
+      await this.send(lines.slice(half));
+      return;
+    }
+    const parsed = safeJson(text) as { errors?: { index?: number; field: string; reason: string }[] } | undefined;
+    if (status >= 200 && status < 300) {
       if (parsed?.errors?.length) reportInvalid(parsed.errors);
       return;
     }
-    if (response.statusCode >= 400 && response.statusCode < 500 && response.statusCode !== 408 && response.statusCode !== 429 && response.statusCode !== 401 && response.statusCode !== 403) {
-      logger.error('telemetry batch rejected by the collector; skipped', { status: response.statusCode, body: text.slice(0, 1000), events: lines.length });
+    if (status === 400) {
+      // No event of the batch was valid: retrying cannot help.
+      reportInvalid(parsed?.errors ?? [{ field: '(batch)', reason: text.slice(0, 500) }]);
       return;
     }
-    throw new UnavailableError(`telemetry collector answered ${response.statusCode}`);
+    // 401/403 (token being rotated), 408, 413 of a single event, 429, 5xx: keep it spooled and retry.
+    throw new UnavailableError(`telemetry collector answered ${status}: ${text.slice(0, 200)}`);
   }
 
   async close(): Promise<void> {
