@@ -49,6 +49,20 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
     await writer.close();
   });
 
+  it('stores text with tabs, newlines, backslashes and quotes (tags included) unchanged', async () => {
+    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+    const nasty = "a\tb\nc\\d'e\"f";
+    const event = telemetryEventSchema.parse(telemetryEvent({ request_id: 't-1', feature: nasty, tags: { [nasty]: nasty, plain: 'x' }, attempts: [{ provider: 'openai', model: 'gpt-4o', status: 429, latency_ms: 5 }] }));
+    await writer.write([toLlmRequestRow(event)]);
+    await writer.close();
+    const [stored] = await (
+      await stores.clickhouse.query({ query: `SELECT feature, tags, attempts FROM llm_requests WHERE request_id = 't-1'`, format: 'JSONEachRow' })
+    ).json<{ feature: string; tags: Record<string, string>; attempts: string }>();
+    assert.equal(stored.feature, nasty);
+    assert.deepEqual(stored.tags, { [nasty]: nasty, plain: 'x' });
+    assert.equal(JSON.parse(stored.attempts)[0].status, 429);
+  });
+
   it('flushes enqueued rows on flush() and on size, and refuses rows after close', async () => {
     const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 60_000, maxBatchRows: 3 });
     writer.enqueue([row('e-1'), row('e-2')]);

@@ -6,3 +6,4 @@ export * from './collector/telemetry-ingest.service';
 export * from './collector/collector-token.service';
 export * from './usage/usage-query';
 export * from './usage/usage-query.service';
+export * from './writer/llm-request.tsv';

@@ -1,4 +1,4 @@
-import { Dec, parseDecimal, toMoneyString } from '@tollgate/core';
+import { Dec, MONEY_SCALE, parseDecimal, toMoneyString } from '@tollgate/core';
 import { TelemetryEvent } from './telemetry-event.schema';
 
 /**
@@ -66,8 +66,19 @@ export interface LlmRequestRow {
   prev_provider_cost: string;
 }
 
+const PLAIN_MONEY = /^(\d{1,26})(?:\.(\d{0,12}))?$/;
+
+/** A decimal string at the storage scale; plain strings with at most 12 decimals are padded without Decimal arithmetic (hot path). */
+export function moneyString(value: string): string {
+  const m = PLAIN_MONEY.exec(value);
+  if (m) return `${m[1].replace(/^0+(?=\d)/, '')}.${(m[2] ?? '').padEnd(MONEY_SCALE, '0')}`;
+  return toMoneyString(parseDecimal(value));
+}
+
 /** ClickHouse DateTime64(3) text in UTC: `YYYY-MM-DD hh:mm:ss.mmm`. */
 export function toClickHouseTime(iso: string | Date): string {
+  // Already UTC with milliseconds (the usual case): reshape the text, no Date round trip.
+  if (typeof iso === 'string' && iso.length === 24 && iso[23] === 'Z' && iso[10] === 'T') return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
   const date = typeof iso === 'string' ? new Date(iso) : iso;
   if (Number.isNaN(date.getTime())) throw new RangeError(`not a timestamp: ${String(iso)}`);
   return date.toISOString().replace('T', ' ').replace('Z', '');
@@ -79,18 +90,18 @@ export function toClickHouseTime(iso: string | Date): string {
  * the estimate, never instead of it.
  */
 export function toLlmRequestRow(event: TelemetryEvent, quote?: PriceQuoteLike, version = 1): LlmRequestRow {
-  let estimated: Dec;
+  let estimated: string;
   let priceRef: string;
   let currency = event.currency;
   if (event.estimated_cost !== undefined) {
-    estimated = parseDecimal(event.estimated_cost);
+    estimated = moneyString(event.estimated_cost);
     priceRef = event.price_ref ?? '';
   } else if (quote) {
-    estimated = quote.cost;
+    estimated = toMoneyString(quote.cost);
     priceRef = quote.price_ref;
     currency = quote.currency;
   } else {
-    estimated = new Dec(0);
+    estimated = toMoneyString(new Dec(0));
     priceRef = UNPRICED_REF;
   }
   return {
@@ -127,8 +138,8 @@ export function toLlmRequestRow(event: TelemetryEvent, quote?: PriceQuoteLike, v
     streamed: event.streamed,
     ttft_ms: event.ttft_ms ?? null,
     latency_ms: event.latency_ms,
-    estimated_cost: toMoneyString(estimated),
-    provider_cost: event.provider_cost === undefined ? null : toMoneyString(parseDecimal(event.provider_cost)),
+    estimated_cost: estimated,
+    provider_cost: event.provider_cost === undefined ? null : moneyString(event.provider_cost),
     price_ref: priceRef,
     currency,
     tags: event.tags,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FieldProblem } from '@tollgate/core';
 import { usageProblems } from '@tollgate/pricing';
+import { fastParseTelemetryEvent } from './telemetry-event.fast-path';
 
 const MAX_LABEL = 256;
 const label = z.string().max(MAX_LABEL).default('');
@@ -92,6 +93,11 @@ export function validateTelemetryEvents(items: unknown[]): ValidatedBatch {
   const valid: ValidatedBatch['valid'] = [];
   const errors: FieldProblem[] = [];
   items.forEach((item, index) => {
+    const fast = fastParseTelemetryEvent(item);
+    if (fast) {
+      valid.push({ index, event: fast });
+      return;
+    }
     const parsed = telemetryEventSchema.safeParse(item);
     if (parsed.success) {
       const e = parsed.data;

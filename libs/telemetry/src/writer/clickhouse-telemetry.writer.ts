@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Logger, UnavailableError } from '@tollgate/core';
 import { LlmRequestRow } from '../events/llm-request.row';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
+import { LLM_REQUEST_COLUMNS, toTabSeparated } from './llm-request.tsv';
 
 export interface TelemetryWriterOptions {
   table?: string;
@@ -69,7 +71,7 @@ interface StoredVersion {
 }
 
 /** Ids per de-dup lookup query, so query parameters stay well under the HTTP URI limit. */
-const LOOKUP_CHUNK = 4000;
+const LOOKUP_CHUNK = 10_000;
 
 /**
  * The one batched writer of `llm_requests`. Rows are buffered and written in batches (on size or interval), one
@@ -96,7 +98,7 @@ export class ClickHouseTelemetryWriter {
     this.table = options.table ?? 'llm_requests';
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(this.table)) throw new RangeError(`not a table name: ${this.table}`);
     this.opts = {
-      maxBatchRows: options.maxBatchRows ?? 10_000,
+      maxBatchRows: options.maxBatchRows ?? 20_000,
       maxPendingRows: options.maxPendingRows ?? 500_000,
       flushIntervalMs: options.flushIntervalMs ?? 200,
       maxAttempts: options.maxAttempts ?? 5,
@@ -209,9 +211,11 @@ export class ClickHouseTelemetryWriter {
     }
     let toWrite = [...chosen.values()];
     let restated = 0;
+    let lookupMs = 0;
     try {
       if (this.opts.dedupe) {
         const stored = await this.lookup(toWrite.map((e) => e.row));
+        lookupMs = Date.now() - started;
         const fresh: Entry[] = [];
         for (const entry of toWrite) {
           const existing = stored.get(entry.row.request_id);
@@ -253,7 +257,7 @@ export class ClickHouseTelemetryWriter {
     this.counters.duplicates += duplicates.length;
     for (const entry of toWrite) if (entry.ticket) this.settle(entry.ticket, entry.row.prev_version > 0 ? 'restated' : 'written');
     for (const entry of duplicates) if (entry.ticket) this.settle(entry.ticket, 'duplicates');
-    this.logger.debug('telemetry batch written', { rows: toWrite.length, duplicates: duplicates.length, restated, ms: Date.now() - started });
+    this.logger.debug('telemetry batch written', { rows: toWrite.length, duplicates: duplicates.length, restated, lookupMs, ms: Date.now() - started });
   }
 
   private settle(ticket: Ticket, kind: keyof WriteOutcome | undefined, error?: Error): void {
@@ -277,6 +281,13 @@ export class ClickHouseTelemetryWriter {
   private async lookup(rows: LlmRequestRow[]): Promise<Map<string, StoredVersion>> {
     const found = new Map<string, StoredVersion>();
     const days = [...new Set(rows.map((r) => r.ts.slice(0, 10)))];
+    // A re-send carries the same ts, so only the batch's time window can hold its duplicates (idx_ts_minmax prunes parts).
+    let minTs = rows[0].ts;
+    let maxTs = rows[0].ts;
+    for (const r of rows) {
+      if (r.ts < minTs) minTs = r.ts;
+      if (r.ts > maxTs) maxTs = r.ts;
+    }
     for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
       const ids = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.request_id);
       const result = await this.withRetry('lookup', async () => {
@@ -284,9 +295,11 @@ export class ClickHouseTelemetryWriter {
           query: `SELECT request_id, max(version) AS stored_version, argMax(estimated_cost, version) AS stored_cost,
                     argMax(ifNull(provider_cost, toDecimal128(0, 12)), version) AS stored_provider_cost
                   FROM ${this.table}
-                  WHERE toDate(ts) IN {days:Array(Date)} AND request_id IN {ids:Array(String)}
+                  WHERE toDate(ts) IN {days:Array(Date)}
+                    AND ts BETWEEN {min_ts:DateTime64(3, 'UTC')} AND {max_ts:DateTime64(3, 'UTC')}
+                    AND request_id IN {ids:Array(String)}
                   GROUP BY request_id`,
-          query_params: { days, ids },
+          query_params: { days, ids, min_ts: minTs, max_ts: maxTs },
           format: 'JSONEachRow',
         });
         return rs.json<{ request_id: string; stored_version: string; stored_cost: string; stored_provider_cost: string }>();
@@ -298,7 +311,19 @@ export class ClickHouseTelemetryWriter {
 
   private async insertRows(rows: LlmRequestRow[]): Promise<void> {
     try {
-      await this.withRetry('insert', () => this.client.insert({ table: this.table, values: rows, format: 'JSONEachRow' }).then(() => undefined));
+      const body = toTabSeparated(rows);
+      await this.withRetry('insert', () =>
+        this.client
+          .insert({
+            table: this.table,
+            columns: LLM_REQUEST_COLUMNS as [string, ...string[]],
+            values: Readable.from([body], { objectMode: false }),
+            format: 'TabSeparated',
+            // Rows carry canonical 'YYYY-MM-DD hh:mm:ss.mmm' UTC times: the strict parser is much faster than best_effort.
+            clickhouse_settings: { date_time_input_format: 'basic' },
+          })
+          .then(() => undefined),
+      );
     } catch (error) {
       if (rows.length > 1 && isOversizedError(error)) {
         this.logger.warn('telemetry batch too large for the server, splitting', { rows: rows.length });

@@ -1,0 +1,122 @@
+// Collector ingest into the embedded ClickHouse: events POSTed to /v1/telemetry (JSON arrays, several in flight),
+// validated, priced where they carry no cost, de-duplicated against stored request_ids and written through the one
+// writer, rollup views included. Baseline, same run: a raw @clickhouse/client insert of the very same rows into a
+// plain copy of llm_requests (no HTTP, no validation, no de-dup, no rollups). Target: >= 50,000 events/s sustained.
+import { rmSync } from 'node:fs';
+import { apiStarter } from '../../apps/api/src';
+import { launch } from '@tollgate/runtime';
+import { Readable } from 'node:stream';
+import { LLM_REQUEST_COLUMNS, LlmRequestRow, telemetryEventSchema, TelemetryEventInput, toLlmRequestRow, toTabSeparated } from '@tollgate/telemetry';
+import { benchEnv, fmt } from './bench-env';
+
+const TOTAL = Number(process.argv[2] ?? 1_000_000);
+const PER_REQUEST = 5_000;
+const IN_FLIGHT = Number(process.argv[3] ?? 8);
+const TARGET = 50_000;
+
+const FEATURES = ['search', 'chat', 'summarize', 'extract', 'classify', 'translate', 'code', 'rerank'];
+const MODELS: [string, string][] = [
+  ['openai', 'gpt-4o-mini'],
+  ['openai', 'gpt-4o'],
+  ['anthropic', 'claude-sonnet-4'],
+  ['anthropic', 'claude-3-5-haiku'],
+  ['google', 'gemini-2.5-flash'],
+];
+
+function event(i: number, t0: number): TelemetryEventInput {
+  const [provider, model] = MODELS[i % MODELS.length];
+  const input = 500 + (i % 3000);
+  return {
+    request_id: `bench-${i}`,
+    ts: new Date(t0 + i).toISOString(),
+    feature: FEATURES[i % FEATURES.length],
+    customer: `customer-${i % 500}`,
+    team: `team-${i % 6}`,
+    env: i % 10 === 0 ? 'staging' : 'prod',
+    virtual_key: `vk-${i % 40}`,
+    provider,
+    provider_account: `acct-${i % 3}`,
+    model,
+    status: i % 50 === 0 ? 500 : 200,
+    input_tokens: input,
+    cached_input_tokens: i % 4 === 0 ? Math.floor(input / 2) : 0,
+    output_tokens: 50 + (i % 700),
+    usage_source: 'provider',
+    streamed: i % 2 === 0,
+    ttft_ms: 80 + (i % 400),
+    latency_ms: 300 + (i % 4000),
+    // One in ten comes without a cost and is priced on arrival.
+    ...(i % 10 === 0 ? {} : { estimated_cost: `0.${String(100000 + (i % 900000)).padStart(12, '0')}`, price_ref: 'bench' }),
+  };
+}
+
+async function main() {
+  const env = benchEnv('ingest');
+  const t0 = Date.UTC(2026, 10, 20, 0, 0, 0);
+  process.stdout.write(`generating ${fmt(TOTAL)} events...\n`);
+  const bodies: string[] = [];
+  const rows: LlmRequestRow[] = [];
+  for (let start = 0; start < TOTAL; start += PER_REQUEST) {
+    const batch = Array.from({ length: Math.min(PER_REQUEST, TOTAL - start) }, (_, k) => event(start + k, t0));
+    bodies.push(JSON.stringify(batch));
+    for (const e of batch) rows.push(toLlmRequestRow(telemetryEventSchema.parse({ estimated_cost: '0.000001', ...e })));
+  }
+  const running = await launch(env.vars, [apiStarter]);
+  try {
+    const ch = running.stores.clickhouse;
+    // Baseline: the same rows, serialised and inserted by the raw client in batches of 20,000 into a plain copy of the
+    // table (no HTTP, no validation, no pricing, no de-dup lookup, no rollup views).
+    await ch.command({ query: 'CREATE TABLE IF NOT EXISTS llm_requests_bench_baseline AS llm_requests' });
+    let started = performance.now();
+    for (let i = 0; i < rows.length; i += 20_000) {
+      await ch.insert({
+        table: 'llm_requests_bench_baseline',
+        columns: LLM_REQUEST_COLUMNS as [string, ...string[]],
+        values: Readable.from([toTabSeparated(rows.slice(i, i + 20_000))], { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: { date_time_input_format: 'basic' },
+      });
+    }
+    const baselineSeconds = (performance.now() - started) / 1000;
+    const baselineRate = TOTAL / baselineSeconds;
+
+    const url = `${running.urls.api}/v1/telemetry`;
+    const headers = { authorization: `Bearer ${env.collectorToken}`, 'content-type': 'application/json' };
+    let next = 0;
+    let accepted = 0;
+    started = performance.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          const res = await fetch(url, { method: 'POST', headers, body });
+          const result = (await res.json()) as { accepted: number; rejected: number };
+          if (res.status !== 200 || result.rejected) throw new Error(`collector answered ${res.status}: ${JSON.stringify(result).slice(0, 300)}`);
+          accepted += result.accepted;
+        }
+      }),
+    );
+    const collectorSeconds = (performance.now() - started) / 1000;
+    const rate = accepted / collectorSeconds;
+    const [check] = await (await ch.query({ query: `SELECT count() AS n, (SELECT sum(requests) FROM llm_usage_hourly) AS rolled FROM llm_requests`, format: 'JSONEachRow' })).json<{ n: string; rolled: string }>();
+    process.stdout.write(
+      [
+        `events                     ${fmt(TOTAL)} (${fmt(PER_REQUEST)} per request, ${IN_FLIGHT} requests in flight)`,
+        `baseline raw insert        ${fmt(baselineRate)} rows/s  (${baselineSeconds.toFixed(2)} s)`,
+        `collector ingest           ${fmt(rate)} events/s  (${collectorSeconds.toFixed(2)} s)`,
+        `collector / baseline       ${(rate / baselineRate).toFixed(2)}x`,
+        `collector / target 50k/s   ${(rate / TARGET).toFixed(2)}x ${rate >= TARGET ? '(met)' : '(NOT met)'}`,
+        `stored rows ${check.n}, requests in hourly rollup ${check.rolled}`,
+      ].join('\n') + '\n',
+    );
+    if (Number(check.n) !== TOTAL || Number(check.rolled) !== TOTAL) throw new Error('stored or rolled-up count differs from events sent');
+  } finally {
+    await running.stop();
+    rmSync(env.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

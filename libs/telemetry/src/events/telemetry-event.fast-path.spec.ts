@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fastParseTelemetryEvent } from './telemetry-event.fast-path';
+import { telemetryEventSchema, validateTelemetryEvents } from './telemetry-event.schema';
+
+const base: Record<string, unknown> = {
+  request_id: 'r1',
+  ts: '2026-11-20T10:15:00.123Z',
+  feature: 'search',
+  provider: 'openai',
+  model: 'gpt-4o',
+  status: 200,
+  input_tokens: 10,
+  cached_input_tokens: 4,
+  output_tokens: 5,
+  reasoning_tokens: 2,
+  usage_source: 'provider',
+  latency_ms: 12,
+  ttft_ms: null,
+  estimated_cost: '0.25',
+};
+
+// Each variant changes one field; the fast path must either agree with the schema exactly or step aside.
+const variants: Record<string, unknown>[] = [
+  {},
+  { ts: '2026-11-20T10:15:00Z' },
+  { ts: '2026-02-30T10:15:00.000Z' },
+  { ts: '2026-11-20T10:15:00.123+01:00' },
+  { ts: '2026-11-20 10:15:00Z' },
+  { request_id: '' },
+  { request_id: 'x'.repeat(129) },
+  { status: 200.5 },
+  { status: -1 },
+  { input_tokens: 3 },
+  { reasoning_tokens: 6 },
+  { estimated_cost: 0.25 },
+  { estimated_cost: '1e-5' },
+  { estimated_cost: '-0.5' },
+  { currency: 'usd' },
+  { variant: 'canary' },
+  { variant: 'blue' },
+  { usage_source: 'guess' },
+  { streamed: 'yes' },
+  { tags: { a: 'b' } },
+  { attempt: 0 },
+  { service_tier: 'batch' },
+  { cache_write_tokens: 3, cache_write_1h_tokens: 4 },
+  { feature: 7 },
+  { unknown_field: 1 },
+];
+
+describe('telemetry event fast path', () => {
+  it('accepts only what the schema accepts, and returns the same event', () => {
+    let fastCount = 0;
+    for (const change of variants) {
+      const input = { ...base, ...change };
+      const fast = fastParseTelemetryEvent(input);
+      const slow = telemetryEventSchema.safeParse(input);
+      const consistent = slow.success && validateTelemetryEvents([input]).errors.length === 0;
+      if (fast) {
+        fastCount++;
+        assert.ok(consistent, `fast path accepted what the schema rejects: ${JSON.stringify(change)}`);
+        assert.deepEqual(fast, slow.data, JSON.stringify(change));
+      }
+      assert.equal(validateTelemetryEvents([input]).valid.length === 1, consistent, JSON.stringify(change));
+    }
+    assert.ok(fastCount >= 5, 'the common shapes take the fast path');
+  });
+});
