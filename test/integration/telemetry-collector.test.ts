@@ -153,6 +153,7 @@ for (const factory of storeTargets) {
         { from: '2026-10-05T00:00:00Z', to: '2026-10-06T00:00:00Z', grain: 'hour', group_by: 'feature,customer,model,provider,env' },
         { from: '2026-10-05T00:00:00Z', to: '2026-10-06T00:00:00Z', grain: 'day', group_by: 'customer' },
         { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', grain: 'month', group_by: 'model', feature: 'chat,search' },
+        { from: '2026-10-05T00:00:00Z', to: '2026-10-05T12:00:00Z', grain: 'day', group_by: 'env,provider' },
       ]) {
         const q = parseUsageQuery(params);
         const fromRollup = await service.query(q);
@@ -162,18 +163,20 @@ for (const factory of storeTargets) {
         assert.ok(fromRaw.rows.length > 0);
         assert.deepEqual(fromRollup.rows, fromRaw.rows, `rollup ${fromRollup.table} differs from raw for ${JSON.stringify(params)}`);
       }
-      const [totals] = await query<{ requests: string; cost: string; rollup_requests: string; rollup_cost: string; daily_cost: string }>(
+      const [totals] = await query<{ requests: string; cost: string; rollup_requests: string; rollup_cost: string; daily_cost: string; daily_all_cost: string }>(
         `SELECT
            (SELECT count() FROM llm_requests FINAL WHERE request_id LIKE 'r-%') AS requests,
            (SELECT toString(sum(estimated_cost)) FROM llm_requests FINAL WHERE request_id LIKE 'r-%') AS cost,
            (SELECT toString(sum(requests)) FROM llm_usage_hourly WHERE hour >= '2026-10-05 00:00:00' AND hour < '2026-10-06 00:00:00') AS rollup_requests,
            (SELECT toString(sum(estimated_cost)) FROM llm_usage_hourly WHERE hour >= '2026-10-05 00:00:00' AND hour < '2026-10-06 00:00:00') AS rollup_cost,
-           (SELECT toString(sum(estimated_cost)) FROM llm_usage_daily_customer WHERE day = '2026-10-05') AS daily_cost`,
+           (SELECT toString(sum(estimated_cost)) FROM llm_usage_daily_customer WHERE day = '2026-10-05') AS daily_cost,
+           (SELECT toString(sum(estimated_cost)) FROM llm_usage_daily WHERE day = '2026-10-05') AS daily_all_cost`,
       );
       assert.equal(totals.requests, '300');
       assert.equal(totals.rollup_requests, '300');
       assert.equal(totals.rollup_cost, totals.cost);
       assert.equal(totals.daily_cost, totals.cost);
+      assert.equal(totals.daily_all_cost, totals.cost);
     });
   });
 }

@@ -49,6 +49,7 @@ interface Rollup {
 /** Cheapest first: the first rollup that can answer exactly is used. */
 const ROLLUPS: Rollup[] = [
   { table: 'llm_usage_daily_customer', timeColumn: 'day', unit: 'day', dimensions: ['customer'] },
+  { table: 'llm_usage_daily', timeColumn: 'day', unit: 'day', dimensions: ['feature', 'customer', 'model', 'provider', 'env'] },
   { table: 'llm_usage_hourly', timeColumn: 'hour', unit: 'hour', dimensions: ['feature', 'customer', 'model', 'provider', 'env'] },
 ];
 
