@@ -3,11 +3,9 @@
 // writer, rollup views included. Baseline, same run: a raw @clickhouse/client insert of the very same rows into a
 // plain copy of llm_requests (no HTTP, no validation, no de-dup, no rollups). Target: >= 50,000 events/s sustained.
 import { rmSync } from 'node:fs';
-import { apiStarter } from '../../apps/api/src';
-import { launch } from '@tollgate/runtime';
 import { Readable } from 'node:stream';
 import { LLM_REQUEST_COLUMNS, LlmRequestRow, telemetryEventSchema, TelemetryEventInput, toLlmRequestRow, toTabSeparated } from '@tollgate/telemetry';
-import { benchEnv, fmt } from './bench-env';
+import { benchEnv, fmt, startTelemetryApi } from './bench-env';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const PER_REQUEST = 5_000;
@@ -61,7 +59,7 @@ async function main() {
     bodies.push(JSON.stringify(batch));
     for (const e of batch) rows.push(toLlmRequestRow(telemetryEventSchema.parse({ estimated_cost: '0.000001', ...e })));
   }
-  const running = await launch(env.vars, [apiStarter]);
+  const running = await startTelemetryApi(env.vars);
   try {
     const ch = running.stores.clickhouse;
     // Baseline: the same rows, serialised and inserted by the raw client in batches of 20,000 into a plain copy of the
@@ -80,7 +78,7 @@ async function main() {
     const baselineSeconds = (performance.now() - started) / 1000;
     const baselineRate = TOTAL / baselineSeconds;
 
-    const url = `${running.urls.api}/v1/telemetry`;
+    const url = `${running.url}/v1/telemetry`;
     const headers = { authorization: `Bearer ${env.collectorToken}`, 'content-type': 'application/json' };
     let next = 0;
     let accepted = 0;

@@ -2,7 +2,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@tollgate/core';
 import { Stores } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, LlmRequestRow, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { createClient } from '@clickhouse/client';
+import { ClickHouseTelemetryWriter, LlmRequestRow, TelemetryWriteError, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
 
@@ -90,5 +93,52 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
     assert.deepEqual(failed.map((rows) => rows.map((r) => r.request_id)), [['f-2']]);
     assert.equal(sleeps.length, 0, 'an unknown table is permanent: no retries');
     assert.equal(writer.stats().failedRows, 2);
+  });
+});
+
+// ClickHouse's HTTP interface is the store's documented wire format; a loopback server speaking it lets the test
+// script the failures a real server produces under load (which chDB cannot be made to produce on demand).
+describe('ClickHouseTelemetryWriter against scripted ClickHouse HTTP failures', () => {
+  let server: Server;
+  let url: string;
+  const script: { status: number; body: string }[] = [];
+  const received: number[] = [];
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const rows = body.split('\n').filter(Boolean).length;
+        const next = script.shift() ?? { status: 200, body: '' };
+        const oversized = rows > 2 ? { status: 500, body: 'Code: 241. DB::Exception: Memory limit (total) exceeded: would use 9.31 GiB. (MEMORY_LIMIT_EXCEEDED) (version 25.8.1.1)' } : undefined;
+        const answer = next.status !== 200 ? next : (oversized ?? next);
+        if (answer.status === 200) received.push(rows);
+        res.writeHead(answer.status, { 'content-type': 'text/plain', ...(answer.status === 200 ? {} : { 'x-clickhouse-exception-code': answer.body.match(/Code: (\d+)/)?.[1] ?? '0' }) });
+        res.end(answer.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('retries a transient error with growing backoff, then splits a batch the server finds too large', async () => {
+    const client = createClient({ url });
+    const sleeps: number[] = [];
+    const writer = new ClickHouseTelemetryWriter(client, { dedupe: false, flushIntervalMs: 1, initialBackoffMs: 100, sleep: async (ms) => void sleeps.push(ms) });
+    const busy = { status: 503, body: 'Code: 202. DB::Exception: Too many simultaneous queries. Maximum: 100. (TOO_MANY_SIMULTANEOUS_QUERIES) (version 25.8.1.1)' };
+    script.push(busy, busy);
+    const outcome = await writer.write([row('s-1'), row('s-2'), row('s-3'), row('s-4')]);
+    assert.deepEqual(outcome, { written: 4, duplicates: 0, restated: 0 });
+    assert.deepEqual(received, [2, 2], 'the 4-row batch landed as two halves, each once');
+    assert.equal(sleeps.length, 2);
+    assert.ok(sleeps[0] >= 50 && sleeps[0] <= 100 && sleeps[1] >= 100 && sleeps[1] <= 200, `backoff grows: ${sleeps.join(', ')}`);
+    assert.equal(writer.stats().retries, 2);
+
+    script.push(busy, busy, busy, busy, busy);
+    await assert.rejects(writer.write([row('s-5')]), (error: Error) => error instanceof TelemetryWriteError && /TOO_MANY_SIMULTANEOUS_QUERIES|Too many/.test(error.message));
+    assert.equal(sleeps.length, 2 + 4, 'gave up after maxAttempts (5) tries');
+    await writer.close();
+    await client.close();
   });
 });

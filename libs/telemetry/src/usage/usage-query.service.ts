@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { parseDecimal, toMoneyString } from '@tollgate/core';
+import { moneyString } from '../events/llm-request.row';
 import { USAGE_DIMENSIONS, UsageDimension, UsageGrain, UsageQuery } from './usage-query';
 
 export const TOKEN_CLASSES = [
@@ -114,7 +114,7 @@ export class UsageQueryService {
         ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
         'sum(estimated_cost) AS estimated_cost',
         'sum(provider_cost) AS provider_cost',
-        'quantilesIfMerge(0.5, 0.95)(latency_ms) AS latency',
+        'quantilesBFloat16IfMerge(0.5, 0.95)(latency_ms) AS latency',
       ].join(', ');
     } else {
       table = 'llm_requests FINAL';
@@ -126,7 +126,7 @@ export class UsageQueryService {
         ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
         'sum(estimated_cost) AS estimated_cost',
         'sum(ifNull(provider_cost, toDecimal128(0, 12))) AS provider_cost',
-        'quantiles(0.5, 0.95)(latency_ms) AS latency',
+        'quantilesBFloat16(0.5, 0.95)(latency_ms) AS latency',
       ].join(', ');
     }
     for (const dim of USAGE_DIMENSIONS) {
@@ -157,9 +157,18 @@ export class UsageQueryService {
         requests,
         errors,
         error_rate: requests ? Math.round((errors / requests) * 1e6) / 1e6 : 0,
-        tokens: Object.fromEntries(TOKEN_CLASSES.map((t) => [t, num(r[t])])) as Record<TokenClass, number>,
-        estimated_cost: toMoneyString(parseDecimal(String(r.estimated_cost))),
-        provider_cost: toMoneyString(parseDecimal(String(r.provider_cost))),
+        tokens: {
+          input_tokens: num(r.input_tokens),
+          cached_input_tokens: num(r.cached_input_tokens),
+          cache_write_tokens: num(r.cache_write_tokens),
+          output_tokens: num(r.output_tokens),
+          reasoning_tokens: num(r.reasoning_tokens),
+          audio_input_tokens: num(r.audio_input_tokens),
+          audio_output_tokens: num(r.audio_output_tokens),
+          image_tokens: num(r.image_tokens),
+        },
+        estimated_cost: moneyString(String(r.estimated_cost)),
+        provider_cost: moneyString(String(r.provider_cost)),
         latency_p50_ms: ms(latency[0]),
         latency_p95_ms: ms(latency[1]),
       };
