@@ -8,6 +8,8 @@ import { RunningProcess, launch } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
 import { ANTHROPIC_TEXT, FakeAnthropicServer } from '../support/fake-llm-anthropic.server';
+import { FakeGeminiServer, GEMINI_TEXT } from '../support/fake-llm-gemini.server';
+import { BEDROCK_TEXT, FakeBedrockServer } from '../support/fake-llm-bedrock.server';
 
 interface Row {
   request_id: string;
@@ -48,6 +50,9 @@ for (const factory of storeTargets) {
     const fakeOpenAi = new FakeOpenAiServer();
     const fakeBackup = new FakeOpenAiServer();
     const fakeAnthropic = new FakeAnthropicServer();
+    const fakeGemini = new FakeGeminiServer();
+    const fakeBedrock = new FakeBedrockServer('bedrock-secret-key');
+    const fakeAzure = new FakeOpenAiServer();
 
     async function post(path: string, body: unknown): Promise<any> {
       const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -73,7 +78,7 @@ for (const factory of storeTargets) {
 
     before(async () => {
       target = await factory.create();
-      await Promise.all([fakeOpenAi.start(), fakeBackup.start(), fakeAnthropic.start()]);
+      await Promise.all([fakeOpenAi.start(), fakeBackup.start(), fakeAnthropic.start(), fakeGemini.start(), fakeBedrock.start(), fakeAzure.start()]);
       running = await launch(target.env, [apiStarter, createProxyStarter({}, (h) => (proxy = h))]);
       api = running.urls.api;
       const openaiProvider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
@@ -87,6 +92,14 @@ for (const factory of storeTargets) {
       await post(`/v1/providers/${backup.id}/deployments`, { model: 'fallback-model', upstream_model: 'gpt-4o-mini' });
       await post(`/v1/providers/${backup.id}/deployments`, { model: 'local-llama', upstream_model: 'llama-3-8b' });
       await post(`/v1/providers/${anthropic.id}/deployments`, { model: 'claude-3-5-haiku-20241022' });
+      const gemini = await post('/v1/providers', { name: 'gemini-studio', kind: 'gemini', base_url: fakeGemini.url, credentials: { apiKey: 'gm-key' } });
+      const vertex = await post('/v1/providers', { name: 'vertex-eu', kind: 'vertex', base_url: fakeGemini.url, settings: { project: 'proj-1', location: 'europe-west4' }, credentials: { bearerToken: 'ya29.token' } });
+      const bedrock = await post('/v1/providers', { name: 'bedrock-us', kind: 'bedrock', base_url: fakeBedrock.url, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'bedrock-secret-key' } });
+      const azure = await post('/v1/providers', { name: 'azure-east', kind: 'azure_openai', base_url: fakeAzure.url, settings: { apiVersion: '2024-10-21' }, credentials: { apiKey: 'az-key' } });
+      await post(`/v1/providers/${gemini.id}/deployments`, { model: 'gemini-2.5-flash' });
+      await post(`/v1/providers/${vertex.id}/deployments`, { model: 'gemini-vertex', upstream_model: 'gemini-2.5-flash', region: 'europe-west4' });
+      await post(`/v1/providers/${bedrock.id}/deployments`, { model: 'claude-bedrock', upstream_model: 'anthropic.claude-3-5-haiku-20241022-v1:0', region: 'us-east-1', provider_account: '123456789012' });
+      await post(`/v1/providers/${azure.id}/deployments`, { model: 'gpt-4o-mini-azure', upstream_model: 'my-4o-mini-deploy' });
       const issued = await post('/v1/keys', { name: 'checkout-service', defaults: { team: 'payments', env: 'prod' } });
       assert.match(issued.key, /^tg-/);
       key = issued.key;
@@ -100,7 +113,7 @@ for (const factory of storeTargets) {
 
     after(async () => {
       await running?.stop();
-      await Promise.all([fakeOpenAi.stop(), fakeBackup.stop(), fakeAnthropic.stop()]);
+      await Promise.all([fakeOpenAi.stop(), fakeBackup.stop(), fakeAnthropic.stop(), fakeGemini.stop(), fakeBedrock.stop(), fakeAzure.stop()]);
       await target?.cleanup();
     });
 
@@ -238,7 +251,7 @@ for (const factory of storeTargets) {
       assert.deepEqual([e.input_tokens, e.output_tokens, e.estimated_cost], ['8', '0', '0.00000016']);
 
       const models = await openai.models.list();
-      assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-3-5-haiku-20241022', 'fallback-model', 'gpt-4o-mini', 'local-llama', 'text-embedding-3-small']);
+      assert.deepEqual(models.data.map((m) => m.id).sort(), ['claude-3-5-haiku-20241022', 'claude-bedrock', 'fallback-model', 'gemini-2.5-flash', 'gemini-vertex', 'gpt-4o-mini', 'gpt-4o-mini-azure', 'local-llama', 'text-embedding-3-small']);
 
       const { data: resp, response: respHttp } = await openai.responses.create({ model: 'gpt-4o-mini', input: 'hi' }).withResponse();
       assert.equal(resp.output_text, OPENAI_TEXT.join(''));
@@ -251,6 +264,69 @@ for (const factory of storeTargets) {
       assert.equal(text, OPENAI_TEXT.join(''));
       const rsr = await row(rsHttp.headers.get('x-tollgate-request-id'));
       assert.deepEqual([rsr.streamed, rsr.input_tokens, rsr.output_tokens], [true, '9', '4']);
+    });
+
+    it('Gemini on AI Studio and Vertex: contents/parts, thoughts and cached tokens, streamed and not', async () => {
+      const { data, response } = await openai.chat.completions
+        .create({ model: 'gemini-2.5-flash', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], max_tokens: 50 })
+        .withResponse();
+      assert.equal(data.choices[0].message.content, GEMINI_TEXT.join(''), 'thought parts are not content');
+      const sent = fakeGemini.requests.at(-1)!;
+      assert.equal(sent.path, '/v1beta/models/gemini-2.5-flash:generateContent');
+      assert.equal(sent.headers['x-goog-api-key'], 'gm-key');
+      assert.deepEqual(sent.body.systemInstruction, { parts: [{ text: 'Be brief.' }] });
+      assert.deepEqual(sent.body.contents, [{ role: 'user', parts: [{ text: 'hi' }] }]);
+      assert.equal(sent.body.generationConfig.maxOutputTokens, 50);
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      // output = candidates (6) + thoughts (14); reasoning = thoughts; cached ⊂ prompt.
+      assert.deepEqual([r.provider, r.input_tokens, r.cached_input_tokens, r.output_tokens, (r as any).reasoning_tokens], ['gemini', '40', '16', '20', '14']);
+      assert.ok(Number(r.estimated_cost) > 0 && r.price_ref.includes('gemini-2.5-flash'), r.price_ref);
+
+      const stream = await openai.chat.completions.create({ model: 'gemini-vertex', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } }).withResponse();
+      let text = '';
+      let usage: OpenAI.CompletionUsage | undefined;
+      for await (const chunk of stream.data) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        usage = chunk.usage ?? usage;
+      }
+      assert.equal(text, GEMINI_TEXT.join(''));
+      assert.equal(usage?.completion_tokens, 20);
+      const vsent = fakeGemini.requests.at(-1)!;
+      assert.equal(vsent.path, '/v1/projects/proj-1/locations/europe-west4/publishers/google/models/gemini-2.5-flash:streamGenerateContent');
+      assert.equal(vsent.headers.authorization, 'Bearer ya29.token');
+      const v = await row(stream.response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([v.provider, v.streamed, v.input_tokens, v.output_tokens, v.usage_source], ['vertex', true, '40', '20', 'provider']);
+    });
+
+    it('Bedrock Converse and ConverseStream (SigV4, binary event stream) and Azure OpenAI deployments', async () => {
+      const { data, response } = await openai.chat.completions.create({ model: 'claude-bedrock', messages: [{ role: 'user', content: 'hi' }], max_tokens: 20 }).withResponse();
+      assert.equal(data.choices[0].message.content, BEDROCK_TEXT.join(''));
+      assert.equal(fakeBedrock.requests.at(-1)!.body.inferenceConfig.maxTokens, 20);
+      const r = await row(response.headers.get('x-tollgate-request-id'));
+      // Bedrock's inputTokens (30) exclude the cache read (10).
+      assert.deepEqual([r.provider, r.input_tokens, r.cached_input_tokens, r.output_tokens, (r as any).provider_account], ['bedrock', '40', '10', '7', '123456789012']);
+      assert.ok(Number(r.estimated_cost) > 0, r.price_ref);
+
+      const { data: stream, response: sr } = await openai.chat.completions
+        .create({ model: 'claude-bedrock', messages: [{ role: 'user', content: 'weather?' }], stream: true, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] })
+        .withResponse();
+      let args = '';
+      let finish = '';
+      for await (const chunk of stream) {
+        args += chunk.choices[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+      }
+      assert.deepEqual([JSON.parse(args), finish], [{ city: 'Paris' }, 'tool_calls']);
+      const s = await row(sr.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([s.streamed, s.input_tokens, s.output_tokens, s.error_class], [true, '40', '7', '']);
+
+      const { data: az, response: azr } = await openai.chat.completions.create({ model: 'gpt-4o-mini-azure', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      assert.equal(az.choices[0].message.content, OPENAI_TEXT.join(''));
+      const sent = fakeAzure.requests.at(-1)!;
+      assert.equal(sent.path, '/openai/deployments/my-4o-mini-deploy/chat/completions');
+      assert.equal(sent.headers['api-key'], 'az-key');
+      const a = await row(azr.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([a.provider, a.model, a.input_tokens, a.estimated_cost], ['azure_openai', 'my-4o-mini-deploy', '12', '0.0000045']);
     });
 
     it('rejects bad attribution with a 400 naming the header, and unknown keys with a 401, in OpenAI format', async () => {

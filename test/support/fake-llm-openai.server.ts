@@ -17,6 +17,8 @@ export class FakeOpenAiServer extends FakeLlmServer {
     const body = request.body ?? {};
     const auth = request.headers.authorization ?? request.headers['api-key'];
     if (!auth) return this.json(res, 401, { error: { message: 'No API key provided', type: 'invalid_request_error', param: null, code: 'invalid_api_key' } });
+    // Azure names the deployment in the path and reports the model it runs.
+    if (request.path.includes('/openai/deployments/')) body.model = 'gpt-4o-mini';
     if (request.path.endsWith('/chat/completions')) return this.chat(body, res, cutAfter);
     if (request.path.endsWith('/embeddings')) {
       const inputs = Array.isArray(body.input) ? body.input : [body.input];

@@ -4,6 +4,9 @@ export { splitBaseUrl, parseJson, openAiError, errorTypeForStatus } from './wire
 export { OpenAiAdapter, OpenAiStreamPassthrough, openAiUsage } from './adapters/openai.adapter';
 export { AnthropicAdapter, anthropicUsage, toAnthropicRequest } from './adapters/anthropic.adapter';
 export { AdapterRegistry } from './adapters/adapter.registry';
+export { GeminiAdapter, geminiUsage, toGeminiRequest } from './adapters/gemini.adapter';
+export { BedrockAdapter, bedrockUsage, toConverseRequest } from './adapters/bedrock.adapter';
+export * from './wire/event-stream.decoder';
 export * from './credentials/credential.cipher';
 export * from './catalogue/provider-catalogue';
 export * from './admin/provider-admin.service';

@@ -1,6 +1,8 @@
 import { ProviderAdapter, ProviderKind } from '../provider.types';
 import { AnthropicAdapter } from './anthropic.adapter';
 import { OpenAiAdapter } from './openai.adapter';
+import { GeminiAdapter } from './gemini.adapter';
+import { BedrockAdapter } from './bedrock.adapter';
 
 /** One adapter instance per wire format; adapters are stateless (per-request state lives in stream translators). */
 export class AdapterRegistry {
@@ -9,7 +11,7 @@ export class AdapterRegistry {
   private readonly byKind = new Map<ProviderKind, ProviderAdapter>();
 
   constructor(extra: ProviderAdapter[] = []) {
-    for (const adapter of [this.openai, this.anthropic, ...extra]) for (const kind of adapter.kinds) this.byKind.set(kind, adapter);
+    for (const adapter of [this.openai, this.anthropic, new GeminiAdapter(), new BedrockAdapter(), ...extra]) for (const kind of adapter.kinds) this.byKind.set(kind, adapter);
   }
 
   register(adapter: ProviderAdapter): void {
