@@ -3,7 +3,7 @@ import { Server } from 'node:http';
 import { Agent } from 'undici';
 import { ConfigError, ShutdownCoordinator } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
-import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
+import { PRICING_ENTITIES, PriceOverrideRepository, PricingService } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey } from '@tollgate/providers';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
@@ -59,7 +59,8 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   }
   const catalogue = new ProviderCatalogue(source, options.refreshMs ?? 5_000);
   await catalogue.start();
-  const pricing = new PricingService(new StaticPriceOverrideSource([]));
+  // Price overrides (custom prices, discounts) come from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
+  const pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
   await pricing.start();
   const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50 });
   await spool.open();
@@ -94,7 +95,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
 export function createProxyStarter(options: ProxyOptions = {}, onStarted?: (handle: ProxyHandle) => void): AppStarter {
   return {
     name: 'proxy',
-    entities: [],
+    entities: [...PRICING_ENTITIES],
     async start(stores: Stores, shutdown: ShutdownCoordinator) {
       const handle = await startProxy(stores, shutdown, options);
       onStarted?.(handle);
