@@ -90,8 +90,7 @@ export async function authenticate(ctx: ProxyContext, req: IncomingMessage): Pro
   else if (typeof req.headers['x-api-key'] === 'string') presented = req.headers['x-api-key'].trim();
   if (!presented) throw new ProxyHttpError(401, 'missing virtual key: send `Authorization: Bearer tg-…`', 'authentication_error', 'missing_api_key');
   if (!presented.startsWith('tg-')) throw new ProxyHttpError(401, 'not a Tollgate virtual key (keys start with `tg-`)', 'authentication_error', 'invalid_api_key');
-  const hash = hashSecret(presented);
-  const key = ctx.catalogue.key(hash) ?? (await ctx.catalogue.keyAfterReload(hash));
+  const key = ctx.catalogue.keyFor(presented) ?? (await ctx.catalogue.keyAfterReload(hashSecret(presented)));
   if (!key) throw new ProxyHttpError(401, 'unknown or revoked virtual key', 'authentication_error', 'invalid_api_key');
   return key;
 }
@@ -196,8 +195,9 @@ function record(ctx: ProxyContext, scope: RequestScope, outcome: Outcome, attemp
     estimated_cost: outcome.quote ? toMoneyString(outcome.quote.cost) : '0',
     price_ref: outcome.quote?.price_ref ?? 'unpriced',
     currency: outcome.quote?.currency ?? 'USD',
-    attempts,
   };
+  // A single attempt is the row itself; the list is kept when there were retries or fallbacks.
+  if (attempts.length > 1) event.attempts = attempts;
   if (outcome.servedModel && target && outcome.servedModel !== target.upstreamModel) event.tags = { served_model: outcome.servedModel };
   ctx.spool.record(event);
 }
@@ -305,19 +305,19 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       res.end(out);
       attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: '', latency_ms: Math.round(upstreamDone - sentAt) });
       record(ctx, scope, { target, status, errorClass: '', usage: settled.usage, usageSource: settled.source, servedModel: translated.servedModel, streamed: false, ttftMs: null, quote }, attempts);
-      ctx.metrics.addedLatency.labels(op.endpoint, 'response').observe((now() - scope.startedAt - (upstreamDone - sentAt)) / 1000);
+      ctx.metrics.observeAdded(op.endpoint, 'response', (now() - scope.startedAt - (upstreamDone - sentAt)) / 1000);
       countRequest(ctx, op, target, status);
       return;
     }
 
-    // Streaming: headers go out now; the cost is only known at the end, so it travels as an HTTP trailer.
+    // Streaming: headers leave with the first chunk (one write, not two); the cost is only known at the end, so it
+    // travels as an HTTP trailer.
     res.writeHead(200, {
       ...SSE_HEADERS,
       'x-tollgate-request-id': scope.requestId,
       'x-tollgate-route': route,
       trailer: 'x-tollgate-cost',
     });
-    res.flushHeaders();
     const translator = op.streamer(target, context);
     let firstUpstreamByte = 0;
     let firstClientByte = 0;
@@ -375,7 +375,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       attempts,
     );
     if (firstUpstreamByte && firstClientByte) {
-      ctx.metrics.addedLatency.labels(op.endpoint, 'first_byte').observe((sentAt - scope.startedAt + (firstClientByte - firstUpstreamByte)) / 1000);
+      ctx.metrics.observeAdded(op.endpoint, 'first_byte', (sentAt - scope.startedAt + (firstClientByte - firstUpstreamByte)) / 1000);
     }
     countRequest(ctx, op, target, finalStatus);
     return;
@@ -383,7 +383,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
 }
 
 function countRequest(ctx: ProxyContext, op: Operation, target: ProviderTarget, status: number): void {
-  ctx.metrics.requests.labels(op.endpoint, target.kind, `${Math.floor(status / 100)}xx`).inc();
+  ctx.metrics.countRequest(op.endpoint, target.kind, status);
 }
 
 /** Wraps a handler: any error becomes an OpenAI-format answer, and a refused request still gets its telemetry row. */

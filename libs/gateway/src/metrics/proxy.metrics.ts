@@ -30,4 +30,22 @@ export class ProxyMetrics {
     help: 'Telemetry events dropped because the disk kept failing (should stay 0)',
     registers: [this.registry],
   });
+
+  private readonly addedChildren = new Map<string, { observe(value: number): void }>();
+  private readonly requestChildren = new Map<string, { inc(): void }>();
+
+  /** Label children are looked up once per label set, not hashed on every request. */
+  observeAdded(endpoint: string, kind: 'response' | 'first_byte', seconds: number): void {
+    const key = `${endpoint}|${kind}`;
+    let child = this.addedChildren.get(key);
+    if (!child) this.addedChildren.set(key, (child = this.addedLatency.labels(endpoint, kind)));
+    child.observe(seconds);
+  }
+
+  countRequest(endpoint: string, provider: string, status: number): void {
+    const key = `${endpoint}|${provider}|${status}`;
+    let child = this.requestChildren.get(key);
+    if (!child) this.requestChildren.set(key, (child = this.requests.labels(endpoint, provider, `${Math.floor(status / 100)}xx`)));
+    child.inc();
+  }
 }

@@ -133,6 +133,23 @@ export class ProviderCatalogue {
     return this.byKeyHash.get(hash);
   }
 
+  /**
+   * Looks a presented key up, remembering the hash of keys seen (bounded) so the hot path does not hash on every
+   * request. The memo is dropped with each snapshot, so a revoked key stops working at the next refresh.
+   */
+  keyFor(presented: string): VirtualKeyRecord | undefined {
+    const seen = this.byPresented.get(presented);
+    if (seen) return seen;
+    const record = this.byKeyHash.get(hashSecret(presented));
+    if (record) {
+      if (this.byPresented.size >= 10_000) this.byPresented.clear();
+      this.byPresented.set(presented, record);
+    }
+    return record;
+  }
+
+  private byPresented = new Map<string, VirtualKeyRecord>();
+
   listModels(): string[] {
     return this.models;
   }
@@ -165,6 +182,7 @@ export class ProviderCatalogue {
     }
     this.byModel = byModel;
     this.byKeyHash = new Map(snapshot.keys.map((k) => [k.keyHash, k]));
+    this.byPresented = new Map();
     this.models = [...byModel.keys()].sort();
   }
 }
