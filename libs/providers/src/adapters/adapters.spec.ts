@@ -1,0 +1,107 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '@tollgate/core';
+import { SseParser } from '../wire/sse.parser';
+import { EventStreamDecoder, encodeEventStreamMessage } from '../wire/event-stream.decoder';
+import { anthropicUsage, toAnthropicRequest } from './anthropic.adapter';
+import { geminiUsage, toGeminiRequest } from './gemini.adapter';
+import { bedrockUsage } from './bedrock.adapter';
+import { OpenAiStreamPassthrough } from './openai.adapter';
+
+describe('wire decoding', () => {
+  it('SSE parser yields the same events however the bytes are split (CRLF, multi-byte UTF-8)', () => {
+    const text = 'event: a\r\ndata: {"t":"héllo 👋"}\r\n\r\n: comment\n\ndata: line1\ndata: line2\n\ndata: [DONE]\n\n';
+    const bytes = Buffer.from(text, 'utf8');
+    const whole = new SseParser().push(bytes).map((e) => [e.event, e.data]);
+    assert.deepEqual(whole, [['a', '{"t":"héllo 👋"}'], ['', 'line1\nline2'], ['', '[DONE]']]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const parser = new SseParser();
+      const events = [...parser.push(bytes.subarray(0, cut)), ...parser.push(bytes.subarray(cut)), ...parser.end()];
+      assert.deepEqual(events.map((e) => [e.event, e.data]), whole, `split at byte ${cut}`);
+    }
+  });
+
+  it('event-stream decoder reassembles frames split anywhere and rejects a corrupt one', () => {
+    const frames = Buffer.concat([
+      encodeEventStreamMessage({ ':event-type': 'contentBlockDelta', ':message-type': 'event' }, Buffer.from('{"delta":{"text":"Hi"}}')),
+      encodeEventStreamMessage({ ':event-type': 'metadata', ':message-type': 'event' }, Buffer.from('{"usage":{"inputTokens":3}}')),
+    ]);
+    for (let cut = 1; cut < frames.length; cut++) {
+      const decoder = new EventStreamDecoder();
+      const messages = [...decoder.push(frames.subarray(0, cut)), ...decoder.push(frames.subarray(cut))];
+      assert.deepEqual(messages.map((m) => [m.headers[':event-type'], m.payload.toString()]), [
+        ['contentBlockDelta', '{"delta":{"text":"Hi"}}'],
+        ['metadata', '{"usage":{"inputTokens":3}}'],
+      ]);
+    }
+    const corrupt = Buffer.from(frames);
+    corrupt[20] ^= 0xff;
+    assert.throws(() => new EventStreamDecoder().push(corrupt), /CRC/);
+  });
+});
+
+describe('translation', () => {
+  it('OpenAI tool turns become Anthropic tool_use / tool_result blocks in alternating roles', () => {
+    const out = toAnthropicRequest(
+      {
+        model: 'x',
+        messages: [
+          { role: 'system', content: 'sys' },
+          { role: 'user', content: 'weather in Paris and Rome?' },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { id: 'c1', type: 'function', function: { name: 'w', arguments: '{"city":"Paris"}' } },
+              { id: 'c2', type: 'function', function: { name: 'w', arguments: '{"city":"Rome"}' } },
+            ],
+          },
+          { role: 'tool', tool_call_id: 'c1', content: '20C' },
+          { role: 'tool', tool_call_id: 'c2', content: '25C' },
+        ],
+        tool_choice: 'required',
+        tools: [{ type: 'function', function: { name: 'w', parameters: { type: 'object' } } }],
+        stop: 'END',
+      },
+      'claude',
+      false,
+    ) as any;
+    assert.equal(out.system, 'sys');
+    assert.deepEqual(out.messages.map((m: any) => m.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(out.messages[1].content.map((b: any) => [b.type, b.id, b.input?.city]), [['tool_use', 'c1', 'Paris'], ['tool_use', 'c2', 'Rome']]);
+    assert.deepEqual(out.messages[2].content, [{ type: 'tool_result', tool_use_id: 'c1', content: '20C' }, { type: 'tool_result', tool_use_id: 'c2', content: '25C' }]);
+    assert.deepEqual([out.tool_choice, out.stop_sequences, out.max_tokens], [{ type: 'any' }, ['END'], 4096]);
+    assert.throws(() => toAnthropicRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }], n: 2 }, 'claude', false), (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'n');
+  });
+
+  it('OpenAI tool results become Gemini functionResponse parts named after their call', () => {
+    const out = toGeminiRequest({
+      model: 'g',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
+        { role: 'tool', tool_call_id: 'c1', content: '{"answer":42}' },
+      ],
+      response_format: { type: 'json_object' },
+      n: 2,
+    }) as any;
+    assert.deepEqual(out.contents[1], { role: 'model', parts: [{ functionCall: { name: 'lookup', args: { q: 1 } } }] });
+    assert.deepEqual(out.contents[2], { role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { answer: 42 } } }] });
+    assert.deepEqual(out.generationConfig, { candidateCount: 2, responseMimeType: 'application/json' });
+  });
+
+  it('normalises usage to the pricing convention (input includes cache, output includes reasoning)', () => {
+    assert.deepEqual(anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 7 }), { input: 125, cachedInput: 100, cacheWrite: 20, output: 7, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(geminiUsage({ promptTokenCount: 50, cachedContentTokenCount: 30, candidatesTokenCount: 10, thoughtsTokenCount: 40 }), { input: 50, cachedInput: 30, cacheWrite: 0, output: 50, reasoning: 40, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(bedrockUsage({ inputTokens: 10, cacheReadInputTokens: 5, cacheWriteInputTokens: 2, outputTokens: 3 }), { input: 17, cachedInput: 5, cacheWrite: 2, output: 3, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
+  });
+
+  it('strips the usage-only chunk the client did not ask for, keeping everything else byte for byte', () => {
+    const content = 'data: {"id":"1","choices":[{"index":0,"delta":{"content":"Hi"}}],"usage":null}\n\n';
+    const usage = 'data: {"id":"1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}\n\n';
+    const passthrough = new OpenAiStreamPassthrough(false);
+    const out = passthrough.push(Buffer.from(content + usage + 'data: [DONE]\n\n')) + passthrough.end();
+    assert.equal(out, content + 'data: [DONE]\n\n');
+    assert.deepEqual([passthrough.usage?.input, passthrough.usage?.output, passthrough.completed], [3, 1, true]);
+  });
+});
