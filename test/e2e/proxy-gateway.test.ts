@@ -420,5 +420,20 @@ for (const factory of storeTargets) {
       assert.match(text, /tollgate_proxy_added_latency_seconds_bucket\{le="0.001",endpoint="chat",kind="response"\} \d+/);
       assert.match(text, /tollgate_proxy_added_latency_seconds_count\{endpoint="chat",kind="first_byte"\} [1-9]/);
     });
+
+    it('a stop (SIGTERM drain) delivers every recorded event to ClickHouse before the stores close', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const { response } = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `hi ${i}` }] }, { headers: { 'x-tollgate-feature': 'drain' } }).withResponse();
+        ids.push(response.headers.get('x-tollgate-request-id')!);
+      }
+      // No flush here: the shutdown's drain phase must deliver them.
+      await running.stop();
+      running = await launch(target.env, [apiStarter, createProxyStarter({}, (h) => (proxy = h))]);
+      const [counted] = (await (
+        await running.stores.clickhouse.query({ query: `SELECT count() AS n FROM llm_requests FINAL WHERE request_id IN {ids:Array(String)} AND feature = 'drain'`, query_params: { ids }, format: 'JSONEachRow' })
+      ).json()) as { n: string }[];
+      assert.equal(counted.n, '20');
+    });
   });
 }

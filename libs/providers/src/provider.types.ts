@@ -65,6 +65,8 @@ export interface TokenCounts {
   input: number;
   cachedInput: number;
   cacheWrite: number;
+  /** Subset of `cacheWrite` written with Anthropic's 1-hour TTL (priced higher than the 5-minute default). */
+  cacheWrite1h: number;
   output: number;
   reasoning: number;
   audioInput: number;
@@ -73,7 +75,7 @@ export interface TokenCounts {
 }
 
 export function emptyTokenCounts(): TokenCounts {
-  return { input: 0, cachedInput: 0, cacheWrite: 0, output: 0, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 };
+  return { input: 0, cachedInput: 0, cacheWrite: 0, cacheWrite1h: 0, output: 0, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 };
 }
 
 /** An HTTP request to send upstream (built by an adapter, sent by the gateway's pools). */

@@ -127,6 +127,8 @@ function toTokenUsage(c: TokenCounts): TokenUsage {
     input_tokens: c.input,
     cached_input_tokens: c.cachedInput,
     cache_write_tokens: c.cacheWrite,
+    cache_write_1h_tokens: c.cacheWrite1h,
+    cache_write_5m_tokens: c.cacheWrite - c.cacheWrite1h,
     output_tokens: c.output,
     reasoning_tokens: c.reasoning,
     audio_input_tokens: c.audioInput,
@@ -183,6 +185,7 @@ function record(ctx: ProxyContext, scope: RequestScope, outcome: Outcome, attemp
     input_tokens: usage.input,
     cached_input_tokens: usage.cachedInput,
     cache_write_tokens: usage.cacheWrite,
+    cache_write_1h_tokens: usage.cacheWrite1h,
     output_tokens: usage.output,
     reasoning_tokens: usage.reasoning,
     audio_input_tokens: usage.audioInput,
@@ -332,8 +335,10 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
         if (!firstUpstreamByte) firstUpstreamByte = now();
         const out = translator.push(chunk as Buffer);
         if (out.length) {
-          res.write(out);
+          const flushed = res.write(out);
           if (!firstClientByte) firstClientByte = now();
+          // A slow client pauses the upstream read instead of growing our buffers.
+          if (!flushed && !clientGone) await waitDrain(res);
         }
       }
     } catch (error) {
@@ -380,6 +385,18 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     countRequest(ctx, op, target, finalStatus);
     return;
   }
+}
+
+function waitDrain(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function countRequest(ctx: ProxyContext, op: Operation, target: ProviderTarget, status: number): void {

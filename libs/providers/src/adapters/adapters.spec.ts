@@ -91,9 +91,9 @@ describe('translation', () => {
   });
 
   it('normalises usage to the pricing convention (input includes cache, output includes reasoning)', () => {
-    assert.deepEqual(anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 7 }), { input: 125, cachedInput: 100, cacheWrite: 20, output: 7, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
-    assert.deepEqual(geminiUsage({ promptTokenCount: 50, cachedContentTokenCount: 30, candidatesTokenCount: 10, thoughtsTokenCount: 40 }), { input: 50, cachedInput: 30, cacheWrite: 0, output: 50, reasoning: 40, audioInput: 0, audioOutput: 0, image: 0 });
-    assert.deepEqual(bedrockUsage({ inputTokens: 10, cacheReadInputTokens: 5, cacheWriteInputTokens: 2, outputTokens: 3 }), { input: 17, cachedInput: 5, cacheWrite: 2, output: 3, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, cache_creation: { ephemeral_1h_input_tokens: 15, ephemeral_5m_input_tokens: 5 }, output_tokens: 7 }), { input: 125, cachedInput: 100, cacheWrite: 20, cacheWrite1h: 15, output: 7, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(geminiUsage({ promptTokenCount: 50, cachedContentTokenCount: 30, candidatesTokenCount: 10, thoughtsTokenCount: 40 }), { input: 50, cachedInput: 30, cacheWrite: 0, cacheWrite1h: 0, output: 50, reasoning: 40, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(bedrockUsage({ inputTokens: 10, cacheReadInputTokens: 5, cacheWriteInputTokens: 2, outputTokens: 3 }), { input: 17, cachedInput: 5, cacheWrite: 2, cacheWrite1h: 0, output: 3, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
   });
 
   it('strips the usage-only chunk the client did not ask for, keeping everything else byte for byte', () => {

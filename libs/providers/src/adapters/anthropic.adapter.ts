@@ -27,6 +27,7 @@ interface AnthropicUsage {
   output_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
   cache_read_input_tokens?: number | null;
+  cache_creation?: { ephemeral_5m_input_tokens?: number | null; ephemeral_1h_input_tokens?: number | null } | null;
 }
 
 /**
@@ -38,6 +39,7 @@ export function anthropicUsage(usage: AnthropicUsage | null | undefined): TokenC
   const counts = emptyTokenCounts();
   counts.cachedInput = usage.cache_read_input_tokens ?? 0;
   counts.cacheWrite = usage.cache_creation_input_tokens ?? 0;
+  counts.cacheWrite1h = Math.min(usage.cache_creation?.ephemeral_1h_input_tokens ?? 0, counts.cacheWrite);
   counts.input = (usage.input_tokens ?? 0) + counts.cachedInput + counts.cacheWrite;
   counts.output = usage.output_tokens ?? 0;
   return counts;
