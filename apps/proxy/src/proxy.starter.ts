@@ -64,6 +64,8 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   await pricing.start();
   const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50 });
   await spool.open();
+  const estimator = new TokenEstimator();
+  estimator.warm();
   const upstream = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024, pipelining: 1 });
   const context: ProxyContext = {
     catalogue,
@@ -71,7 +73,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     upstream,
     spool,
     pricing,
-    estimator: new TokenEstimator(),
+    estimator,
     metrics: new ProxyMetrics(),
     maxBodyBytes: 32 * 1024 * 1024,
   };

@@ -7,8 +7,8 @@ const { getEncoding } = require('js-tiktoken') as { getEncoding(name: 'o200k_bas
 
 /**
  * Counts tokens when a provider reports no usage (self-hosted servers without usage, streams cut off before the
- * usage event). js-tiktoken bundles its BPE ranks, so this needs no network; the encodings load lazily (hundreds of
- * ms) on first use only. o200k_base is used for every model: an estimate, marked `usage_source=estimated`.
+ * usage event). js-tiktoken bundles its BPE ranks, so this needs no network; the encoding loads once (hundreds of ms,
+ * done at boot by `warm()`). o200k_base is used for every model: an estimate, marked `usage_source=estimated`.
  */
 export class TokenEstimator {
   private encoding?: Tiktoken;
@@ -16,6 +16,11 @@ export class TokenEstimator {
   private get enc(): Tiktoken {
     this.encoding ??= getEncoding('o200k_base');
     return this.encoding;
+  }
+
+  /** Loads the encoding now (boot), so the first estimate never stalls the event loop mid-traffic. */
+  warm(): void {
+    void this.enc;
   }
 
   count(text: string): number {
