@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { BillingApiModule } from '@tollgate/billing';
 import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
@@ -12,7 +13,7 @@ export class ApiModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: ApiModule,
-      imports: [StorageModule.forStores(stores), PricingModule.forApi(), ProvidersApiModule, TelemetryApiModule],
+      imports: [StorageModule.forStores(stores), PricingModule.forApi(), ProvidersApiModule, TelemetryApiModule, BillingApiModule],
       controllers: [healthController('api')],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { healthController } from '@tollgate/runtime';
+import { BillingWorkerModule } from '@tollgate/billing';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { SystemProcessor } from './processors/system.processor';
 
@@ -8,7 +9,7 @@ export class WorkerModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [StorageModule.forStores(stores)],
+      imports: [StorageModule.forStores(stores), BillingWorkerModule],
       controllers: [healthController('worker')],
       providers: [SystemProcessor],
     };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestLoggerAdapter, ShutdownCoordinator } from '@tollgate/core';
+import { BILLING_ENTITIES } from '@tollgate/billing';
 import { AppStarter, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { WorkerModule } from './worker.module';
@@ -9,7 +10,7 @@ import { WorkerModule } from './worker.module';
 /** Starts the BullMQ processors, with /healthz and /readyz on WORKER_PORT. */
 export const workerStarter: AppStarter = {
   name: 'worker',
-  entities: [],
+  entities: [...BILLING_ENTITIES],
   async start(stores: Stores, shutdown: ShutdownCoordinator) {
     const app = await NestFactory.create<NestExpressApplication>(WorkerModule.forStores(stores), { logger: new NestLoggerAdapter() });
     await app.listen(stores.config.WORKER_PORT, stores.config.HOST);

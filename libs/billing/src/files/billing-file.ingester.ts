@@ -21,6 +21,8 @@ export interface StageContext {
   sourceKind: string;
   syncRunId: string;
   ingestVersion: number;
+  /** Keep only lines of these periods (YYYY-MM-01): syncing one month out of files that hold several. */
+  onlyPeriods?: string[];
 }
 
 /**
@@ -35,6 +37,8 @@ const READ_SETTINGS: ClickHouseSettings = {
   input_format_csv_allow_variable_number_of_columns: 0,
   input_format_allow_errors_num: '0',
   input_format_allow_errors_ratio: 0,
+  input_format_json_read_numbers_as_strings: 1,
+  input_format_json_infer_incomplete_types_as_strings: 1,
 };
 
 /**
@@ -56,7 +60,7 @@ export class BillingFileIngester {
       if (error instanceof HeaderProblem) throw new BillingInputError(file.name, 1, 'header', error.message);
       throw error;
     }
-    const isCsv = tableFormat(file) !== 'Parquet';
+    const isCsv = tableFormat(file) === 'CSVWithNames';
     const columns = LEDGER_DATA_COLUMNS.map((c) => `\`${c}\``).join(', ');
     const exprs = LEDGER_DATA_COLUMNS.map((c) => `${mapping.select[c]} AS \`${c}\``).join(',\n  ');
     const { source, params } = this.tableFunction(file);
@@ -65,8 +69,8 @@ export class BillingFileIngester {
         query: `INSERT INTO billing_lines_staging (source_id, source_kind, source_file, source_line, sync_run_id, ingest_version, ${columns})
 SELECT {sourceId:String}, {sourceKind:String}, {sourceFile:String}, _row_number + ${isCsv ? 2 : 1}, {syncRunId:String}, {ingestVersion:UInt64},
   ${exprs}
-FROM ${source}`,
-        query_params: { ...params, sourceId: ctx.sourceId, sourceKind: ctx.sourceKind, sourceFile: file.name, syncRunId: ctx.syncRunId, ingestVersion: ctx.ingestVersion },
+FROM ${source}${ctx.onlyPeriods ? `\nWHERE has({onlyPeriods:Array(String)}, toString(billing_period))` : ''}`,
+        query_params: { ...params, ...(ctx.onlyPeriods ? { onlyPeriods: ctx.onlyPeriods } : {}), sourceId: ctx.sourceId, sourceKind: ctx.sourceKind, sourceFile: file.name, syncRunId: ctx.syncRunId, ingestVersion: ctx.ingestVersion },
         clickhouse_settings: READ_SETTINGS,
       });
     } catch (error) {
@@ -102,7 +106,7 @@ FROM ${source}`,
 
   /** Names the first bad line: a value that does not parse, else the CSV structure fault, else ClickHouse's own words. */
   private async diagnose(file: BillingFileRef, checks: ReturnType<typeof buildMapping>['checks'], cause: Error): Promise<Error> {
-    const isCsv = tableFormat(file) !== 'Parquet';
+    const isCsv = tableFormat(file) === 'CSVWithNames';
     const local = file.location.kind === 'local' ? file.location.path : undefined;
     if (checks.length) {
       const { source, params } = this.tableFunction(file);
@@ -139,7 +143,10 @@ FROM ${source}`,
   }
 }
 
-function tableFormat(file: BillingFileRef): 'CSVWithNames' | 'Parquet' {
+/** ClickHouse input format by file name; connectors write their API answers as .ndjson in FOCUS columns. */
+function tableFormat(file: BillingFileRef): 'CSVWithNames' | 'Parquet' | 'JSONEachRow' {
   const name = file.location.kind === 'local' ? file.location.path : file.location.url;
-  return /\.parquet$/i.test(name) ? 'Parquet' : 'CSVWithNames';
+  if (/\.parquet$/i.test(name)) return 'Parquet';
+  if (/\.(ndjson|jsonl)(\.gz)?$/i.test(name)) return 'JSONEachRow';
+  return 'CSVWithNames';
 }

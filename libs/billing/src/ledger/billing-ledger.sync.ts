@@ -17,6 +17,8 @@ export interface LedgerSyncRequest {
    * and a line outside them fails the sync. Omitted: exactly the periods the input contains.
    */
   periods?: string[];
+  /** With `periods`: drop lines of other periods instead of failing (a month out of multi-month export files). */
+  skipOutsidePeriods?: boolean;
 }
 
 export interface LedgerSyncResult {
@@ -30,11 +32,13 @@ export interface LedgerSyncResult {
  * staging. A failure anywhere before the swap leaves the ledger as it was. Syncs of the same source are serialised
  * in this process (they share the source's staging partitions); across processes the BullMQ job id per source does it.
  */
+// Per process, not per instance: the api and the worker share one process in embedded mode.
+const running = new Map<string, Promise<unknown>>();
+
 export class BillingLedgerSync {
   private readonly logger = new Logger('billing-ledger');
   private readonly repository: BillingLedgerRepository;
   private readonly ingester: BillingFileIngester;
-  private readonly running = new Map<string, Promise<unknown>>();
 
   constructor(clickhouse: ClickHouseClient) {
     this.repository = new BillingLedgerRepository(clickhouse);
@@ -46,19 +50,20 @@ export class BillingLedgerSync {
   }
 
   async sync(request: LedgerSyncRequest): Promise<LedgerSyncResult> {
-    const previous = this.running.get(request.sourceId) ?? Promise.resolve();
+    const previous = running.get(request.sourceId) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(() => this.syncNow(request));
-    this.running.set(request.sourceId, next);
+    running.set(request.sourceId, next);
     try {
       return await next;
     } finally {
-      if (this.running.get(request.sourceId) === next) this.running.delete(request.sourceId);
+      if (running.get(request.sourceId) === next) running.delete(request.sourceId);
     }
   }
 
   private async syncNow(request: LedgerSyncRequest): Promise<LedgerSyncResult> {
     const started = Date.now();
-    const ctx = { sourceId: request.sourceId, sourceKind: request.sourceKind, syncRunId: request.syncRunId, ingestVersion: request.ingestVersion };
+    const ctx = { sourceId: request.sourceId, sourceKind: request.sourceKind, syncRunId: request.syncRunId, ingestVersion: request.ingestVersion,
+      onlyPeriods: request.skipOutsidePeriods ? request.periods : undefined };
     await this.repository.clearStaging(request.sourceId);
     try {
       for (const file of request.files ?? []) await this.ingester.stage(file, ctx);

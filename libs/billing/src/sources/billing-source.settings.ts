@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { ValidationError } from '@tollgate/core';
+import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
+
+/** Billing source kinds and, per kind, the settings and credentials the api accepts. */
+export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer'] as const;
+export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
+
+const format = z.enum(BILLING_FILE_FORMATS).optional();
+const awsCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() });
+
+export const sourceSettingsSchemas = {
+  upload: { settings: z.object({ format }).strict(), credentials: z.undefined() },
+  'local-files': {
+    settings: z.object({ path: z.string().min(1), format, pattern: z.string().max(200).optional() }).strict(),
+    credentials: z.undefined(),
+  },
+  's3-files': {
+    settings: z
+      .object({
+        bucket: z.string().min(1),
+        prefix: z.string().default(''),
+        region: z.string().default('us-east-1'),
+        endpoint: z.string().url().optional(),
+        forcePathStyle: z.boolean().optional(),
+        format,
+      })
+      .strict(),
+    credentials: awsCredentials,
+  },
+  'aws-cost-explorer': {
+    settings: z
+      .object({
+        region: z.string().default('us-east-1'),
+        endpoint: z.string().url().optional(),
+        granularity: z.enum(['DAILY', 'HOURLY']).default('DAILY'),
+        // Cost Explorer takes at most two group-bys per query; the ledger's grain is what they are.
+        groupBy: z
+          .array(z.object({ type: z.enum(['DIMENSION', 'TAG', 'COST_CATEGORY']), key: z.string().min(1) }))
+          .max(2)
+          .default([{ type: 'DIMENSION', key: 'SERVICE' }, { type: 'DIMENSION', key: 'LINKED_ACCOUNT' }]),
+        /** EffectiveCost: AmortizedCost, or NetAmortizedCost (after discounts). BilledCost is always UnblendedCost. */
+        effectiveCost: z.enum(['AmortizedCost', 'NetAmortizedCost']).default('NetAmortizedCost'),
+        /** Months before the cursor re-read on every sync: AWS restates recent bills for weeks. */
+        restatementMonths: z.number().int().min(0).max(12).default(1),
+        payerAccountId: z.string().default(''),
+      })
+      .strict(),
+    credentials: awsCredentials,
+  },
+} as const;
+
+/** A five-field cron pattern (BullMQ job scheduler), or every N minutes as `@every <n>m`. */
+const schedule = z
+  .string()
+  .regex(/^(@every \d+m|(\S+\s+){4}\S+)$/, 'a cron pattern like "0 */6 * * *" or "@every 30m"')
+  .nullable()
+  .optional();
+
+export const createSourceSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    kind: z.enum(BILLING_SOURCE_KINDS),
+    settings: z.record(z.string(), z.unknown()).default({}),
+    credentials: z.record(z.string(), z.unknown()).optional(),
+    schedule,
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+
+export const updateSourceSchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    settings: z.record(z.string(), z.unknown()).optional(),
+    credentials: z.record(z.string(), z.unknown()).optional(),
+    schedule,
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const syncRequestSchema = z
+  .object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2025-05').optional() })
+  .strict();
+
+/** Parses with zod and turns its issues into a ValidationError naming each field. */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({ field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)', reason: issue.message }));
+  throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
+}
+
+export function parseSourceSettings(kind: BillingSourceKind, settings: unknown): Record<string, unknown> {
+  return parseOrThrow(sourceSettingsSchemas[kind].settings, settings, 'settings') as Record<string, unknown>;
+}
+
+export function parseSourceCredentials(kind: BillingSourceKind, credentials: unknown): Record<string, unknown> | undefined {
+  const schema = sourceSettingsSchemas[kind].credentials;
+  if (schema instanceof z.ZodUndefined) {
+    if (credentials !== undefined) throw ValidationError.field('credentials', `a ${kind} source takes no credentials`);
+    return undefined;
+  }
+  if (credentials === undefined) return undefined;
+  return parseOrThrow(schema, credentials, 'credentials') as Record<string, unknown>;
+}

@@ -1,0 +1,161 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig, ConflictError, NotFoundError } from '@tollgate/core';
+import { QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
+import { BillingCredentialsCipher } from '../crypto/billing-credentials.cipher';
+import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
+import {
+  BillingSourceKind,
+  createSourceSchema,
+  parseOrThrow,
+  parseSourceCredentials,
+  parseSourceSettings,
+  updateSourceSchema,
+} from './billing-source.settings';
+import { BillingSyncJob, billingSyncJobOptions, schedulerRepeat } from './billing-sync.job';
+
+/** A source as the api shows it: credentials never leave, only whether they are set. */
+export interface BillingSourceView {
+  id: string;
+  name: string;
+  kind: string;
+  settings: Record<string, unknown>;
+  hasCredentials: boolean;
+  schedule: string | null;
+  enabled: boolean;
+  cursor: Record<string, unknown> | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function sourceView(s: BillingSourceEntity): BillingSourceView {
+  return {
+    id: s.id,
+    name: s.name,
+    kind: s.kind,
+    settings: s.settings,
+    hasCredentials: s.credentials_ciphertext !== null,
+    schedule: s.schedule,
+    enabled: s.enabled,
+    cursor: s.sync_cursor,
+    createdAt: s.created_at.toISOString(),
+    updatedAt: s.updated_at.toISOString(),
+  };
+}
+
+export function runView(r: BillingSyncRunEntity) {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    status: r.status,
+    trigger: r.trigger,
+    attempt: r.attempt,
+    periodStart: r.period_start.toISOString(),
+    periodEnd: r.period_end.toISOString(),
+    rows: r.row_count,
+    totals: r.totals,
+    inputs: r.inputs,
+    startedAt: r.started_at.toISOString(),
+    finishedAt: r.finished_at?.toISOString() ?? null,
+    durationMs: r.duration_ms,
+    error: r.error,
+    errorLine: r.error_line,
+  };
+}
+
+/** Billing sources: configuration in PostgreSQL, credentials encrypted, one BullMQ job scheduler per scheduled source. */
+@Injectable()
+export class BillingSourcesService {
+  private readonly sources: Repository<BillingSourceEntity>;
+  private readonly runs: Repository<BillingSyncRunEntity>;
+  private readonly cipher: BillingCredentialsCipher;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sources = dataSource.getRepository(BillingSourceEntity);
+    this.runs = dataSource.getRepository(BillingSyncRunEntity);
+    this.cipher = BillingCredentialsCipher.fromConfig(config);
+  }
+
+  async create(body: unknown): Promise<BillingSourceView> {
+    const input = parseOrThrow(createSourceSchema, body);
+    const settings = parseSourceSettings(input.kind, input.settings);
+    const credentials = parseSourceCredentials(input.kind, input.credentials);
+    if (await this.sources.findOne({ where: { name: input.name } })) throw new ConflictError(`a billing source named '${input.name}' exists`);
+    const saved = await this.sources.manager.transaction(async (m) => {
+      const source = await m.save(m.create(BillingSourceEntity, { name: input.name, kind: input.kind, settings, schedule: input.schedule ?? null, enabled: input.enabled }));
+      if (credentials) {
+        source.credentials_ciphertext = this.cipher.encrypt(credentials, source.id);
+        await m.save(source);
+      }
+      return source;
+    });
+    await this.applySchedule(saved);
+    return sourceView(saved);
+  }
+
+  async list(): Promise<BillingSourceView[]> {
+    return (await this.sources.find({ order: { created_at: 'ASC' } })).map(sourceView);
+  }
+
+  async get(id: string): Promise<BillingSourceEntity> {
+    const source = /^[0-9a-f-]{36}$/i.test(id) ? await this.sources.findOne({ where: { id } }) : null;
+    if (!source) throw new NotFoundError('billing source', id);
+    return source;
+  }
+
+  async findByName(name: string): Promise<BillingSourceEntity | null> {
+    return this.sources.findOne({ where: { name } });
+  }
+
+  async update(id: string, body: unknown): Promise<BillingSourceView> {
+    const input = parseOrThrow(updateSourceSchema, body);
+    const source = await this.get(id);
+    const kind = source.kind as BillingSourceKind;
+    if (input.name !== undefined && input.name !== source.name) {
+      if (await this.sources.findOne({ where: { name: input.name } })) throw new ConflictError(`a billing source named '${input.name}' exists`);
+      source.name = input.name;
+    }
+    if (input.settings !== undefined) source.settings = parseSourceSettings(kind, input.settings);
+    if (input.credentials !== undefined) {
+      const credentials = parseSourceCredentials(kind, input.credentials);
+      source.credentials_ciphertext = credentials ? this.cipher.encrypt(credentials, source.id) : null;
+    }
+    if (input.schedule !== undefined) source.schedule = input.schedule;
+    if (input.enabled !== undefined) source.enabled = input.enabled;
+    const saved = await this.sources.save(source);
+    await this.applySchedule(saved);
+    return sourceView(saved);
+  }
+
+  credentials(source: BillingSourceEntity): Record<string, unknown> | undefined {
+    return source.credentials_ciphertext ? this.cipher.decrypt(source.credentials_ciphertext, source.id) : undefined;
+  }
+
+  /** Queues an on-demand sync; a sync of the same source already waiting absorbs it (BullMQ deduplication). */
+  async requestSync(id: string, period: string | undefined): Promise<{ jobId: string }> {
+    const source = await this.get(id);
+    const data: BillingSyncJob = { sourceId: source.id, period, trigger: 'manual' };
+    const job = await this.queues.queue(QueueName.BillingSync).add('sync', data, billingSyncJobOptions(source.id));
+    return { jobId: String(job.id) };
+  }
+
+  async history(id: string, limit = 50): Promise<ReturnType<typeof runView>[]> {
+    await this.get(id);
+    return (await this.runs.find({ where: { source_id: id }, order: { started_at: 'DESC' }, take: limit })).map(runView);
+  }
+
+  private async applySchedule(source: BillingSourceEntity): Promise<void> {
+    const queue = this.queues.queue(QueueName.BillingSync);
+    const schedulerId = `billing-source:${source.id}`;
+    if (!source.schedule || !source.enabled) {
+      await queue.removeJobScheduler(schedulerId);
+      return;
+    }
+    const data: BillingSyncJob = { sourceId: source.id, trigger: 'schedule' };
+    await queue.upsertJobScheduler(schedulerId, schedulerRepeat(source.schedule), { name: 'sync', data, opts: billingSyncJobOptions(source.id) });
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ClickHouseClient } from '@clickhouse/client';
+import { DataSource, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig, Logger, ValidationError } from '@tollgate/core';
+import { CLICKHOUSE } from '@tollgate/storage';
+import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
+import { CostExplorerConnector } from '../connectors/cost-explorer.connector';
+import { LocalFilesConnector } from '../connectors/local-files.connector';
+import { S3FilesConnector } from '../connectors/s3-files.connector';
+import { BillingFileRef } from '../files/billing-file.ingester';
+import { BillingInputError } from '../ledger/billing-ledger.repository';
+import { BillingLedgerSync } from '../ledger/billing-ledger.sync';
+import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
+import { BillingSourcesService, runView } from './billing-sources.service';
+
+export interface SyncOptions {
+  /** Month to restate (YYYY-MM); omitted = what is new since the cursor. */
+  period?: string;
+  trigger: 'schedule' | 'manual' | 'upload';
+  attempt?: number;
+  /** Files handed in directly (uploads) instead of collected by the source's connector. */
+  files?: BillingFileRef[];
+}
+
+const CONNECTORS: Record<string, BillingConnector | undefined> = {
+  'local-files': new LocalFilesConnector(),
+  's3-files': new S3FilesConnector(),
+  'aws-cost-explorer': new CostExplorerConnector(),
+};
+
+/**
+ * Runs one sync of one source end to end and records it in the sync history: collect (connector), stage + validate +
+ * swap (ledger), then the run row and the source's cursor. A failed run is recorded with its error and rethrown.
+ */
+@Injectable()
+export class BillingSyncService {
+  private readonly logger = new Logger('billing-sync');
+  private readonly runs: Repository<BillingSyncRunEntity>;
+  private readonly sourcesRepo: Repository<BillingSourceEntity>;
+  private readonly ledger: BillingLedgerSync;
+  private readonly workRoot: string;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sources: BillingSourcesService,
+  ) {
+    this.runs = dataSource.getRepository(BillingSyncRunEntity);
+    this.sourcesRepo = dataSource.getRepository(BillingSourceEntity);
+    this.ledger = new BillingLedgerSync(clickhouse);
+    this.workRoot = join(resolve(config.TOLLGATE_DATA_DIR), 'billing', 'work');
+  }
+
+  get workDirectory(): string {
+    return this.workRoot;
+  }
+
+  async run(sourceId: string, options: SyncOptions): Promise<ReturnType<typeof runView>> {
+    const source = await this.sources.get(sourceId);
+    const period = options.period ? `${options.period}-01` : undefined;
+    const now = new Date();
+    const run = await this.runs.save(
+      this.runs.create({
+        source_id: source.id,
+        period_start: period ? new Date(`${period}T00:00:00Z`) : now,
+        period_end: period ? addMonths(new Date(`${period}T00:00:00Z`), 1) : now,
+        status: 'running',
+        trigger: options.trigger,
+        attempt: options.attempt ?? 1,
+        inputs: [],
+      }),
+    );
+    const started = Date.now();
+    const workDir = join(this.workRoot, run.id);
+    mkdirSync(workDir, { recursive: true });
+    this.logger.info('billing sync started', { source: source.name, kind: source.kind, run: run.id, period, trigger: options.trigger });
+    try {
+      const collected = await this.collect(source, options, period, workDir, now);
+      run.inputs = collected.inputs;
+      if (collected.unchanged) {
+        run.status = 'succeeded';
+      } else {
+        const result = await this.ledger.sync({
+          sourceId: source.id,
+          sourceKind: source.kind,
+          syncRunId: run.id,
+          ingestVersion: started,
+          files: collected.files,
+          periods: collected.periods,
+          skipOutsidePeriods: collected.skipOutsidePeriods,
+        });
+        run.status = 'succeeded';
+        run.row_count = result.rows;
+        run.totals = result.totals;
+        if (result.periods.length) {
+          run.period_start = new Date(`${result.periods[0]}T00:00:00Z`);
+          run.period_end = addMonths(new Date(`${result.periods[result.periods.length - 1]}T00:00:00Z`), 1);
+        }
+      }
+      run.finished_at = new Date();
+      run.duration_ms = Date.now() - started;
+      await this.runs.save(run);
+      if (collected.cursor) await this.sourcesRepo.update({ id: source.id }, { sync_cursor: collected.cursor as never });
+      this.logger.info('billing sync done', { source: source.name, run: run.id, rows: run.row_count, unchanged: !!collected.unchanged, ms: run.duration_ms });
+      return runView(run);
+    } catch (error) {
+      run.status = 'failed';
+      run.error = (error as Error).message.slice(0, 2000);
+      run.error_line = error instanceof BillingInputError ? (error.line ?? null) : null;
+      run.finished_at = new Date();
+      run.duration_ms = Date.now() - started;
+      await this.runs.save(run);
+      this.logger.warn('billing sync failed', { source: source.name, run: run.id, error: run.error });
+      throw error;
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async collect(source: BillingSourceEntity, options: SyncOptions, period: string | undefined, workDir: string, now: Date): Promise<CollectedInput> {
+    if (options.files) {
+      return { files: options.files, periods: period ? [period] : undefined, inputs: options.files.map((f) => f.name), cursor: null };
+    }
+    const connector = CONNECTORS[source.kind];
+    if (!connector) throw ValidationError.field('kind', `a ${source.kind} source is synced by uploading files (POST /v1/billing/uploads)`);
+    return connector.collect({ source, settings: source.settings, credentials: this.sources.credentials(source), period, workDir, now });
+  }
+
+  /** A path for an upload's bytes before it is ingested (inside the data dir, which ClickHouse reads in embedded mode). */
+  uploadPath(fileName: string): string {
+    const dir = join(this.workRoot, 'uploads');
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `${randomUUID()}-${fileName.replace(/[^A-Za-z0-9._-]/g, '_').slice(-120)}`);
+  }
+}
+
+function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { DomainError, Logger } from '@tollgate/core';
+import { AnyWorker, Job, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
+import { billingSyncJobSchema } from '../sources/billing-sync.job';
+import { BillingSyncService } from '../sources/billing-sync.service';
+
+/**
+ * Whether billing-sync jobs go through a BullMQ worker. Not on the embedded Postgres backend: pglite-socket runs every
+ * client on PGlite's one session and interleaves their extended-protocol messages, and one more polling worker
+ * there deadlocks the session for every app in the process (seen as "unnamed prepared statement does not exist"
+ * and hung jobs). There, on-demand syncs run in-process instead (BillingSourcesController).
+ */
+export function billingWorkerEnabled(queues: QueueBackend): boolean {
+  return queues.kind === 'redis';
+}
+
+/**
+ * Runs `billing-sync` jobs (job schedulers per source and on-demand requests). Thin: parse, run, rethrow. Bad input
+ * and bad configuration are unrecoverable (retrying reads the same bad file); unreachable or throttled providers are
+ * retried by BullMQ with exponential backoff.
+ */
+@Injectable()
+export class BillingSyncProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('billing-sync-processor');
+  private worker?: AnyWorker;
+
+  constructor(
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    @Inject(BillingSyncService) private readonly sync: BillingSyncService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!billingWorkerEnabled(this.queues)) {
+      this.logger.info('billing syncs run in-process on the embedded queue backend; scheduled syncs need REDIS_URL');
+      return;
+    }
+    this.worker = this.queues.worker(QueueName.BillingSync, (job) => this.process(job), { concurrency: 2 });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  async process(job: Job) {
+    const parsed = billingSyncJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid billing-sync job: ${parsed.error.message}`);
+    const started = Date.now();
+    this.logger.info('job started', { queue: QueueName.BillingSync, id: job.id, sourceId: parsed.data.sourceId, trigger: parsed.data.trigger });
+    try {
+      const run = await this.sync.run(parsed.data.sourceId, { period: parsed.data.period, trigger: parsed.data.trigger, attempt: job.attemptsMade + 1 });
+      this.logger.info('job done', { queue: QueueName.BillingSync, id: job.id, rows: run.rows, ms: Date.now() - started });
+      return { runId: run.id, rows: run.rows, status: run.status };
+    } catch (error) {
+      if (error instanceof DomainError && error.kind !== 'unavailable') throw new UnrecoverableError(error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Decimal from 'decimal.js';
+import { parse } from 'csv-parse/sync';
+import { QueueEvents } from 'bullmq';
+import { apiStarter } from '../../apps/api/src';
+import { workerStarter } from '../../apps/worker/src';
+import { QueueName } from '@tollgate/storage';
+import { RunningProcess, launch } from '@tollgate/runtime';
+import { StoreTarget, storeTargets, tempDir } from '../support/test-env';
+import { FakeS3Server } from '../support/fake-s3.server';
+import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
+
+/**
+ * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
+ * syncs through BullMQ, sync history, incremental cursors, and the S3 and Cost Explorer connectors with the real
+ * AWS SDKs pointed at local doubles.
+ */
+const DATASETS = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'billing');
+const ORACLE = join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv');
+const MICROSOFT = join(DATASETS, 'focus-sample/focus-1.0_official_sample_microsoft.csv');
+const CUR = join(DATASETS, 'aws/aws-cur-legacy_focus_converters_sample-anonymous-aws-export-dataset.csv');
+
+function exactSum(path: string, column: string): Decimal {
+  const rows = parse(readFileSync(path), { columns: true, bom: true }) as Record<string, string>[];
+  return rows.reduce((s, r) => s.plus(r[column] === 'NULL' || r[column] === '' ? 0 : r[column]), new Decimal(0));
+}
+const fileSum = (path: string, column: string) => exactSum(path, column).toFixed(2);
+
+for (const factory of storeTargets) {
+  describe(`billing api and worker on ${factory.name} stores`, () => {
+    let target: StoreTarget;
+    let app: RunningProcess;
+    let api: string;
+    let events: QueueEvents;
+    const s3 = new FakeS3Server('billing-exports');
+    const costExplorer = new FakeCostExplorerServer(
+      {
+        '2025-05-01': [
+          { keys: ['Amazon Bedrock', 'team$search'], unblended: '10.25', amortized: '10.25', netAmortized: '9.75', usage: '1000', unit: 'N/A' },
+          { keys: ['Amazon Bedrock', 'team$'], unblended: '1.005', amortized: '1.005', netAmortized: '1.005' },
+          { keys: ['Amazon Elastic Compute Cloud - Compute', 'team$ml'], unblended: '98.304', amortized: '60.00', netAmortized: '58.50' },
+        ],
+        '2025-05-02': [
+          { keys: ['Amazon Bedrock', 'team$search'], unblended: '12.50', amortized: '12.50', netAmortized: '11.90' },
+          { keys: ['Amazon SageMaker', 'team$ml'], unblended: '3.333333', amortized: '3.333333', netAmortized: '3.333333' },
+        ],
+      },
+      2,
+      1,
+    );
+
+    before(async () => {
+      target = await factory.create();
+      app = await launch(target.env, [apiStarter, workerStarter]);
+      api = app.urls.api;
+      events = app.stores.queues.events(QueueName.BillingSync);
+      await events.waitUntilReady();
+      await s3.start();
+      await costExplorer.start();
+    });
+    after(async () => {
+      await costExplorer.stop();
+      await s3.stop();
+      await app?.stop();
+      await target?.cleanup();
+    });
+
+    const json = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const ledgerTotal = async (sourceId: string) => {
+      const result = await app.stores.clickhouse.query({
+        query: 'SELECT toString(count()) AS n, toString(sum(BilledCost)) AS billed, toString(sum(EffectiveCost)) AS effective FROM billing_lines WHERE source_id = {sourceId:String}',
+        query_params: { sourceId },
+        format: 'JSONEachRow',
+      });
+      return (await result.json<{ n: string; billed: string; effective: string }>())[0];
+    };
+    /** Requests a sync through the api and waits for its job to finish (completed or failed) via queue events. */
+    const syncAndWait = async (sourceId: string, body: unknown = {}) => {
+      const res = await json('POST', `/v1/billing/sources/${sourceId}/sync`, body);
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      if (res.body.jobId) {
+        // Queue backend with a billing worker (Redis): wait for the job; embedded: the api ran the sync already.
+        const job = await app.stores.queues.queue(QueueName.BillingSync).getJob(res.body.jobId);
+        assert.ok(job);
+        await job.waitUntilFinished(events, 120_000).catch(() => undefined);
+      }
+      const runs = await json('GET', `/v1/billing/sources/${sourceId}/runs`);
+      return runs.body.data[0];
+    };
+
+    it('ingests an uploaded FOCUS file, names file and line of a bad one with a 400, and keeps the ledger as it was', async () => {
+      const upload = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: readFileSync(ORACLE) });
+      const run = (await upload.json()) as any;
+      assert.equal(upload.status, 201, JSON.stringify(run));
+      assert.equal(run.status, 'succeeded');
+      assert.equal(run.rows, 7);
+      assert.equal(run.trigger, 'upload');
+      const source = (await json('GET', '/v1/billing/sources')).body.data.find((s: any) => s.name === 'oci-focus');
+      assert.equal(source.kind, 'upload');
+      assert.equal(new Decimal((await ledgerTotal(source.id)).billed).toFixed(2), fileSum(ORACLE, 'BilledCost'));
+
+      const bad = readFileSync(ORACLE, 'utf8').split('\n').map((l, i) => (i === 3 ? l.replace(',"USD",', ',"US$",') : l)).join('\n');
+      const rejected = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle-restated.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: bad });
+      const error = (await rejected.json()) as any;
+      assert.equal(rejected.status, 400);
+      assert.equal(error.error.message, "oracle-restated.csv line 4: BillingCurrency: unknown currency 'US$'");
+      assert.deepEqual(error.error.problems, [{ field: 'BillingCurrency', reason: "unknown currency 'US$'", line: 4 }]);
+      assert.equal(new Decimal((await ledgerTotal(source.id)).billed).toFixed(2), fileSum(ORACLE, 'BilledCost'));
+      assert.equal((await ledgerTotal(source.id)).n, '7');
+
+      const history = (await json('GET', `/v1/billing/sources/${source.id}/runs`)).body.data;
+      assert.deepEqual(history.map((r: any) => [r.status, r.rows, r.errorLine]), [['failed', 0, 4], ['succeeded', 7, null]]);
+      assert.match(history[0].error, /oracle-restated\.csv line 4/);
+
+      const missing = await fetch(`${api}/v1/billing/uploads?filename=x.txt`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a' });
+      const missingBody = (await missing.json()) as any;
+      assert.equal(missing.status, 400);
+      assert.deepEqual(missingBody.error.problems.map((p: any) => p.field), ['source', 'filename']);
+    });
+
+    it('validates source settings, encrypts credentials and never returns them, and manages the job scheduler', async () => {
+      const invalid = await json('POST', '/v1/billing/sources', { name: 'broken', kind: 'local-files', settings: { pathh: '/x' } });
+      assert.equal(invalid.status, 400);
+      assert.ok(invalid.body.error.problems.some((p: any) => p.field === 'settings.path'), JSON.stringify(invalid.body));
+
+      const created = await json('POST', '/v1/billing/sources', {
+        name: 'cur-s3',
+        kind: 's3-files',
+        settings: { bucket: 'billing-exports', prefix: 'cur/', region: 'us-east-1', endpoint: s3.url, forcePathStyle: true, format: 'aws-cur' },
+        credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'super-secret-value' },
+        schedule: '@every 360m',
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.hasCredentials, true);
+      assert.ok(!JSON.stringify(created.body).includes('super-secret-value'));
+      const [row] = await app.stores.dataSource.query(`SELECT credentials_ciphertext FROM tollgate.billing_sources WHERE id = $1`, [created.body.id]);
+      assert.match(row.credentials_ciphertext, /^v1:/);
+      assert.ok(!row.credentials_ciphertext.includes('super-secret'));
+
+      const schedulers = async () => (await app.stores.queues.queue(QueueName.BillingSync).getJobSchedulers()).map((s) => [s.key, s.every]);
+      assert.deepEqual(await schedulers(), [[`billing-source:${created.body.id}`, '21600000']].map(([k, e]) => [k, Number(e)]));
+      const patched = await json('PATCH', `/v1/billing/sources/${created.body.id}`, { schedule: null });
+      assert.equal(patched.status, 200);
+      assert.equal(patched.body.schedule, null);
+      assert.deepEqual(await schedulers(), []);
+
+      assert.equal((await json('GET', '/v1/billing/sources/00000000-0000-0000-0000-000000000000')).status, 404);
+      assert.equal((await json('POST', '/v1/billing/sources', { name: 'cur-s3', kind: 'upload' })).status, 409);
+    });
+
+    it('syncs AWS Data Exports from S3 on demand, then does nothing while the objects are unchanged', async () => {
+      const cur = readFileSync(CUR, 'utf8').split('\n');
+      // The export split into two files (a period spans files), plus a manifest the connector must skip.
+      s3.put('cur/data/BILLING_PERIOD=2023-11/part-0.csv', cur.slice(0, 700).join('\n') + '\n');
+      s3.put('cur/data/BILLING_PERIOD=2023-11/part-1.csv', [cur[0], ...cur.slice(700)].join('\n'));
+      s3.put('cur/metadata/manifest.json', '{}');
+      const source = (await json('GET', '/v1/billing/sources')).body.data.find((s: any) => s.name === 'cur-s3');
+
+      const first = await syncAndWait(source.id);
+      assert.equal(first.status, 'succeeded', first.error);
+      assert.equal(first.rows, 1281);
+      assert.deepEqual(first.inputs, ['s3://billing-exports/cur/data/BILLING_PERIOD=2023-11/part-0.csv', 's3://billing-exports/cur/data/BILLING_PERIOD=2023-11/part-1.csv']);
+      assert.equal(first.periodStart, '2023-11-01T00:00:00.000Z');
+      assert.equal(first.periodEnd, '2023-12-01T00:00:00.000Z');
+      const total = await ledgerTotal(source.id);
+      assert.equal(new Decimal(total.billed).toFixed(2), fileSum(CUR, 'lineItem/UnblendedCost'));
+      assert.ok(s3.requests.some((r) => r.url.includes('continuation-token')), 'listing was paged');
+
+      const second = await syncAndWait(source.id);
+      assert.equal(second.status, 'succeeded');
+      assert.equal(second.rows, 0);
+      assert.deepEqual(await ledgerTotal(source.id), total);
+    });
+
+    it('syncs a local export directory and restates one month on demand', async () => {
+      const dir = tempDir('tollgate-billing-dir-');
+      mkdirSync(join(dir, 'focus'));
+      copyFileSync(ORACLE, join(dir, 'focus', 'oracle.csv'));
+      copyFileSync(MICROSOFT, join(dir, 'focus', 'microsoft.csv'));
+      const created = await json('POST', '/v1/billing/sources', { name: 'focus-dir', kind: 'local-files', settings: { path: dir } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id);
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 58);
+      assert.equal(new Decimal((await ledgerTotal(created.body.id)).billed).toFixed(2), exactSum(ORACLE, 'BilledCost').plus(exactSum(MICROSOFT, 'BilledCost')).toFixed(2));
+      const october = await syncAndWait(created.body.id, { period: '2024-10' });
+      assert.equal(october.status, 'succeeded', october.error);
+      assert.equal(october.periodStart, '2024-10-01T00:00:00.000Z');
+      assert.equal((await ledgerTotal(created.body.id)).n, '58');
+      assert.equal((await json('POST', `/v1/billing/sources/${created.body.id}/sync`, { period: '2024-13' })).status, 400);
+    });
+
+    it('pulls Cost Explorer GetCostAndUsage through every page, backs off when throttled, and maps tags and costs', async () => {
+      const tooMany = await json('POST', '/v1/billing/sources', {
+        name: 'aws-ce',
+        kind: 'aws-cost-explorer',
+        settings: { endpoint: costExplorer.url, groupBy: [{ type: 'DIMENSION', key: 'SERVICE' }, { type: 'DIMENSION', key: 'LINKED_ACCOUNT' }, { type: 'TAG', key: 'team' }] },
+      });
+      assert.equal(tooMany.status, 400, 'Cost Explorer takes two group-bys at most');
+      assert.equal(tooMany.body.error.problems[0].field, 'settings.groupBy');
+
+      const created = await json('POST', '/v1/billing/sources', {
+        name: 'aws-ce',
+        kind: 'aws-cost-explorer',
+        settings: { endpoint: costExplorer.url, groupBy: [{ type: 'DIMENSION', key: 'SERVICE' }, { type: 'TAG', key: 'team' }], payerAccountId: '999999999999' },
+        credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'secret' },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 5);
+      assert.equal(costExplorer.throttled, 1);
+      // One throttled request retried by the SDK, then three pages of two groups chained by NextPageToken.
+      assert.equal(costExplorer.requests.length, 4);
+      assert.deepEqual(costExplorer.requests.map((r) => Boolean(r.NextPageToken)), [false, false, true, true]);
+      assert.deepEqual(costExplorer.requests[0].TimePeriod, { Start: '2025-05-01', End: '2025-06-01' });
+
+      const total = await ledgerTotal(created.body.id);
+      assert.equal(total.billed, '125.392333');
+      assert.equal(total.effective, '84.488333');
+      const lines = await (
+        await app.stores.clickhouse.query({
+          query: `SELECT toString(toDate(ChargePeriodStart)) AS day, ServiceName, BillingAccountId, Tags, ai_service, toString(BilledCost) AS billed
+                  FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY day, ServiceName, billed`,
+          query_params: { sourceId: created.body.id },
+          format: 'JSONEachRow',
+        })
+      ).json();
+      assert.deepEqual(lines, [
+        { day: '2025-05-01', ServiceName: 'Amazon Bedrock', BillingAccountId: '999999999999', Tags: {}, ai_service: 'bedrock', billed: '1.005' },
+        { day: '2025-05-01', ServiceName: 'Amazon Bedrock', BillingAccountId: '999999999999', Tags: { team: 'search' }, ai_service: 'bedrock', billed: '10.25' },
+        { day: '2025-05-01', ServiceName: 'Amazon Elastic Compute Cloud - Compute', BillingAccountId: '999999999999', Tags: { team: 'ml' }, ai_service: '', billed: '98.304' },
+        { day: '2025-05-02', ServiceName: 'Amazon Bedrock', BillingAccountId: '999999999999', Tags: { team: 'search' }, ai_service: 'bedrock', billed: '12.5' },
+        { day: '2025-05-02', ServiceName: 'Amazon SageMaker', BillingAccountId: '999999999999', Tags: { team: 'ml' }, ai_service: 'sagemaker', billed: '3.333333' },
+      ]);
+
+      const again = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(again.status, 'succeeded');
+      assert.deepEqual(await ledgerTotal(created.body.id), total);
+    });
+  });
+}
