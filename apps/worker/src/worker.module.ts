@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { BillingWorkerModule } from '@tollgate/billing';
 import { StorageModule, Stores } from '@tollgate/storage';
@@ -9,7 +10,7 @@ export class WorkerModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [StorageModule.forStores(stores), BillingWorkerModule],
+      imports: [StorageModule.forStores(stores), PricingModule.forWorker(), BillingWorkerModule],
       controllers: [healthController('worker')],
       providers: [SystemProcessor],
     };

@@ -1,0 +1,133 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { ValidationError } from '@tollgate/core';
+import { parseTokenUsage } from '../engine/token-usage';
+import type { PriceQuote } from '../engine/price-quote';
+import { OVERRIDE_KINDS, type PriceOverride } from '../overrides/price-override';
+import { PriceOverrideService } from '../overrides/price-override.service';
+import { PricingService } from '../pricing.service';
+
+const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone' });
+const tokenParam = z.string().regex(/^\d+$/, 'must be a non-negative integer').transform(Number).optional();
+const quoteQuerySchema = z
+  .object({
+    provider: z.string().min(1, 'required'),
+    model: z.string().min(1, 'required'),
+    at: instant.optional(),
+    provider_account: z.string().min(1).optional(),
+    tier: z.string().min(1).optional(),
+    input_tokens: tokenParam,
+    cached_input_tokens: tokenParam,
+    cache_write_tokens: tokenParam,
+    cache_write_5m_tokens: tokenParam,
+    cache_write_1h_tokens: tokenParam,
+    output_tokens: tokenParam,
+    reasoning_tokens: tokenParam,
+    audio_input_tokens: tokenParam,
+    audio_output_tokens: tokenParam,
+    image_tokens: tokenParam,
+  })
+  .strict();
+const listQuerySchema = z.object({ provider: z.string().min(1).optional(), model: z.string().min(1).optional(), kind: z.enum(OVERRIDE_KINDS).optional(), at: instant.optional() }).strict();
+const uuidParam = z.uuid('must be a UUID');
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'query', reason: i.message }));
+  throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
+}
+
+function id(value: string): string {
+  parse(uuidParam.transform(String), value);
+  return value;
+}
+
+/** Who made a change, for the audit log (set by the console or an admin client; authentication comes later). */
+function actorOf(header: string | undefined): string {
+  return header?.trim() || 'api';
+}
+
+export function overrideJson(o: PriceOverride) {
+  return {
+    id: o.id,
+    revision: o.revision,
+    provider: o.provider,
+    model: o.model,
+    provider_account: o.provider_account,
+    kind: o.kind,
+    prices: o.prices,
+    discount_percent: o.discount_percent === null ? null : o.discount_percent.toFixed(),
+    tier: o.tier,
+    currency: o.currency.trim(),
+    effective_from: o.effective_from.toISOString(),
+    effective_to: o.effective_to === null ? null : o.effective_to.toISOString(),
+    note: o.note,
+    created_by: o.created_by,
+    created_at: o.created_at.toISOString(),
+    updated_at: o.updated_at.toISOString(),
+    price_ref: `override:${o.id}@${o.revision}`,
+  };
+}
+
+export function quoteJson(q: PriceQuote) {
+  return {
+    cost: q.cost.toFixed(),
+    currency: q.currency,
+    price_ref: q.price_ref,
+    source: q.source,
+    tier: q.tier,
+    breakdown: Object.fromEntries(
+      Object.entries(q.breakdown).map(([cls, line]) => [cls, { tokens: line.tokens, price_per_million: line.price_per_million.toFixed(), cost: line.cost.toFixed() }]),
+    ),
+    adjustments: q.adjustments.map((a) => ({ kind: a.kind, percent_off: a.percent_off.toFixed(), ref: a.ref })),
+  };
+}
+
+/** /v1/prices: price overrides (CRUD; every change audit-logged, past periods restated) and a quote endpoint. */
+@Controller('v1/prices')
+export class PriceOverridesController {
+  constructor(
+    private readonly overrides: PriceOverrideService,
+    private readonly pricing: PricingService,
+  ) {}
+
+  @Post('overrides')
+  async create(@Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
+    const change = await this.overrides.create(body, actorOf(actor));
+    return { override: overrideJson(change.override), restatement: change.restatement };
+  }
+
+  @Get('overrides')
+  async list(@Query() query: Record<string, string>) {
+    const q = parse(listQuerySchema, query);
+    const rows = await this.overrides.list({ provider: q.provider, model: q.model, kind: q.kind, activeAt: q.at ? new Date(q.at) : undefined });
+    return { overrides: rows.map(overrideJson) };
+  }
+
+  @Get('overrides/:id')
+  async get(@Param('id') overrideId: string) {
+    return { override: overrideJson(await this.overrides.get(id(overrideId))) };
+  }
+
+  @Patch('overrides/:id')
+  async correct(@Param('id') overrideId: string, @Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
+    const change = await this.overrides.correct(id(overrideId), body, actorOf(actor));
+    return { override: overrideJson(change.override), restatement: change.restatement };
+  }
+
+  @Delete('overrides/:id')
+  @HttpCode(200)
+  async remove(@Param('id') overrideId: string, @Headers('x-tollgate-actor') actor?: string) {
+    const change = await this.overrides.remove(id(overrideId), actorOf(actor));
+    return { deleted: overrideJson(change.override), restatement: change.restatement };
+  }
+
+  @Get('quote')
+  async quote(@Query() query: Record<string, string>) {
+    const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
+    const usage = parseTokenUsage({ input_tokens: 0, output_tokens: 0, ...Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== undefined)) }, '');
+    const quote = await this.pricing.price(provider, model, usage, at ? new Date(at) : new Date(), { providerAccount: provider_account, tier });
+    return quoteJson(quote);
+  }
+}

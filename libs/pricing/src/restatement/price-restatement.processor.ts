@@ -1,0 +1,73 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
+import { Logger } from '@tollgate/core';
+import { AnyWorker, Job, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
+import { PriceOverrideRepository } from '../overrides/price-override.repository';
+import { restatementJobSchema } from './price-restatement.job';
+import { PriceRestatementOutbox } from './price-restatement.outbox';
+import { PriceRestatementService, type RestatementResult } from './price-restatement.service';
+
+export type RestatementJobResult = RestatementResult & { job_id: string; override_id: string; revision: number };
+
+/** How often the worker queues restatements whose queueing failed when their override changed. */
+const SWEEP_INTERVAL_MS = 60_000;
+
+/**
+ * Runs `restate` jobs of the `pricing` queue. Thin: checks the payload (a bad one is unrecoverable), restates,
+ * records the count (job result, outbox row, audit log). Also sweeps the outbox for restatements left pending.
+ */
+@Injectable()
+export class PriceRestatementProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('pricing-restatement');
+  private worker?: AnyWorker;
+  private sweep?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(QUEUES) private readonly queues: QueueBackend,
+    private readonly restatement: PriceRestatementService,
+    private readonly overrides: PriceOverrideRepository,
+    private readonly outbox: PriceRestatementOutbox,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // One at a time: restatements of overlapping scopes must not interleave their version bumps.
+    this.worker = this.queues.worker(QueueName.Pricing, (job) => this.process(job), { concurrency: 1 });
+    const sweep = () =>
+      this.outbox.dispatchPending().catch((error: unknown) => this.logger.error('restatement sweep failed', { error }));
+    void sweep();
+    this.sweep = setInterval(sweep, SWEEP_INTERVAL_MS);
+    this.sweep.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.sweep) clearInterval(this.sweep);
+    await this.worker?.close();
+  }
+
+  async process(job: Job): Promise<RestatementJobResult> {
+    const started = Date.now();
+    const parsed = restatementJobSchema.safeParse(job.data);
+    if (!parsed.success) throw new UnrecoverableError(`invalid restate payload: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const payload = parsed.data;
+    const jobId = String(job.id);
+    this.logger.info('job started', { queue: QueueName.Pricing, id: jobId, override_id: payload.override_id, reason: payload.reason });
+    let result: RestatementResult;
+    try {
+      result = await this.restatement.restate(payload);
+    } catch (error) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        await this.outbox.finish(jobId, 'failed', { error: error instanceof Error ? error.message : String(error) });
+      }
+      throw error;
+    }
+    const summary: RestatementJobResult = { ...result, job_id: jobId, override_id: payload.override_id, revision: payload.revision };
+    await this.outbox.finish(jobId, 'completed', { result: { ...summary } });
+    await this.overrides.audit(payload.requested_by, 'price_restatement.completed', 'price_restatement', payload.override_id, {
+      ...summary,
+      reason: payload.reason,
+      scopes: payload.scopes,
+    });
+    this.logger.info('job done', { queue: QueueName.Pricing, id: jobId, ...result, ms: Date.now() - started });
+    return summary;
+  }
+}

@@ -1,0 +1,146 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Dec, DomainError, Logger, toMoneyString } from '@tollgate/core';
+import { tierOfPriceRef, type PricingEngine } from '../engine/pricing.engine';
+import type { TokenUsage } from '../engine/token-usage';
+import type { PricingService } from '../pricing.service';
+import type { RestatementJob, RestatementScope } from './price-restatement.job';
+
+export interface RestatementResult {
+  /** Rows of the scopes read (latest version of each request). */
+  rows_scanned: number;
+  /** Rows whose estimated_cost or price_ref changed: a new version was inserted for each. */
+  rows_changed: number;
+  /** Rows no price covers any more (or with inconsistent counts): left as they were. */
+  rows_unpriced: number;
+}
+
+type Row = Record<string, unknown> & { request_id: string; ts_ms: string; version: string; estimated_cost: string; price_ref: string };
+
+/**
+ * Re-prices stored requests after an override change. Reads the latest version of each `llm_requests` row in the
+ * scope (FINAL, keyset-paginated on (ts, request_id), parameterised), re-prices it from its stored token counts with
+ * one consistent override snapshot, and inserts a new version (version + 1) of each row whose estimated_cost or
+ * price_ref changed. Everything else in the row is copied as stored — provider_cost included. When the table has the
+ * telemetry lib's prev_* columns, the new version carries the superseded version's money there so rollups can apply
+ * the difference instead of counting a second request. Inserts go to `llm_requests` only.
+ */
+export class PriceRestatementService {
+  private readonly logger = new Logger('pricing-restatement');
+
+  constructor(
+    private readonly clickhouse: ClickHouseClient,
+    private readonly pricing: PricingService,
+    private readonly batchSize = 5000,
+  ) {}
+
+  async restate(job: RestatementJob): Promise<RestatementResult> {
+    const engine = await this.pricing.refresh();
+    const result: RestatementResult = { rows_scanned: 0, rows_changed: 0, rows_unpriced: 0 };
+    for (const scope of job.scopes) await this.restateScope(engine, scope, result);
+    return result;
+  }
+
+  private async restateScope(engine: PricingEngine, scope: RestatementScope, result: RestatementResult): Promise<void> {
+    let afterMs = Date.parse(scope.from) - 1;
+    let afterId = '\uffff';
+    for (;;) {
+      const rows = await this.readBatch(scope, afterMs, afterId);
+      if (!rows.length) return;
+      const changed: Record<string, unknown>[] = [];
+      for (const row of rows) {
+        result.rows_scanned++;
+        const next = this.reprice(engine, row);
+        if (next === 'unpriced') result.rows_unpriced++;
+        else if (next) changed.push(next);
+      }
+      if (changed.length) {
+        await this.clickhouse.insert({ table: 'llm_requests', values: changed, format: 'JSONEachRow' });
+        result.rows_changed += changed.length;
+      }
+      const last = rows[rows.length - 1];
+      afterMs = Number(last.ts_ms);
+      afterId = last.request_id;
+      if (rows.length < this.batchSize) return;
+    }
+  }
+
+  private async readBatch(scope: RestatementScope, afterMs: number, afterId: string): Promise<Row[]> {
+    const result = await this.clickhouse.query({
+      query: `
+        SELECT *, toUnixTimestamp64Milli(ts) AS ts_ms
+        FROM llm_requests FINAL
+        WHERE provider = {provider:String}
+          AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
+          AND ({open_ended:Bool} OR ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC'))
+          AND ({any_model:Bool} OR lower(model) = lower({model:String}))
+          AND ({any_account:Bool} OR provider_account = {account:String})
+          AND (toUnixTimestamp64Milli(ts) > {after_ms:Int64}
+               OR (toUnixTimestamp64Milli(ts) = {after_ms:Int64} AND request_id > {after_id:String}))
+        ORDER BY ts, request_id
+        LIMIT {limit:UInt32}`,
+      query_params: {
+        provider: scope.provider,
+        from_ms: Date.parse(scope.from),
+        open_ended: scope.to === null,
+        to_ms: scope.to === null ? 0 : Date.parse(scope.to),
+        any_model: scope.model === null,
+        model: scope.model ?? '',
+        any_account: scope.provider_account === null,
+        account: scope.provider_account ?? '',
+        // The first page starts just before `from`, with an id that sorts after any (so nothing at from−1 ms passes).
+        after_ms: afterMs,
+        after_id: afterId,
+        limit: this.batchSize,
+      },
+      format: 'JSONEachRow',
+    });
+    return result.json<Row>();
+  }
+
+  /** The row's next version, null when its price is unchanged, 'unpriced' when it cannot be priced now. */
+  private reprice(engine: PricingEngine, row: Row): Record<string, unknown> | null | 'unpriced' {
+    const n = (key: string) => Number(row[key] ?? 0);
+    const usage: TokenUsage = {
+      input_tokens: n('input_tokens'),
+      cached_input_tokens: n('cached_input_tokens'),
+      cache_write_tokens: n('cache_write_tokens'),
+      cache_write_1h_tokens: n('cache_write_1h_tokens'),
+      output_tokens: n('output_tokens'),
+      reasoning_tokens: n('reasoning_tokens'),
+      audio_input_tokens: n('audio_input_tokens'),
+      audio_output_tokens: n('audio_output_tokens'),
+      image_tokens: n('image_tokens'),
+    };
+    // The tier comes from the row's service_tier column when the table has one, else from the tier named in price_ref.
+    const tier = typeof row.service_tier === 'string' && row.service_tier !== '' ? row.service_tier : tierOfPriceRef(row.price_ref);
+    let quote;
+    try {
+      quote = engine.price(String(row.provider), String(row.model), usage, new Date(Number(row.ts_ms)), {
+        providerAccount: String(row.provider_account ?? '') || undefined,
+        tier,
+      });
+    } catch (error) {
+      if (error instanceof DomainError && (error.kind === 'not_found' || error.kind === 'validation')) {
+        this.logger.warn('request left unrestated', { request_id: row.request_id, reason: error.message });
+        return 'unpriced';
+      }
+      throw error;
+    }
+    const cost = toMoneyString(quote.cost);
+    if (new Dec(cost).equals(new Dec(row.estimated_cost)) && quote.price_ref === row.price_ref && quote.currency === row.currency) return null;
+    const { ts_ms: _tsMs, ...stored } = row;
+    const next: Record<string, unknown> = {
+      ...stored,
+      estimated_cost: cost,
+      price_ref: quote.price_ref,
+      currency: quote.currency,
+      version: (BigInt(row.version) + 1n).toString(),
+    };
+    if ('prev_version' in row) {
+      next.prev_version = row.version;
+      next.prev_estimated_cost = row.estimated_cost;
+      next.prev_provider_cost = row.provider_cost ?? '0';
+    }
+    return next;
+  }
+}
