@@ -135,6 +135,9 @@ for (const factory of storeTargets) {
       assert.deepEqual(after['acme-old'], { estimated_cost: '0', price_ref: 'unpriced', version: '1', provider_cost: null });
       assert.equal(after['gpt-1'].version, '1');
       assert.equal(after['claude-eu'].version, '1');
+      const status = await call('GET', `/v1/prices/restatements/${created.body.restatement.job_id}`);
+      assert.equal(status.body.restatement.status, 'completed');
+      assert.equal(status.body.restatement.result.rows_changed, 2);
 
       const quote = await call('GET', `/v1/prices/quote?provider=openai_compatible&model=acme-llm-70b&at=2026-02-01T00:00:00Z&input_tokens=1000000&output_tokens=500000`);
       assert.equal(quote.status, 200);

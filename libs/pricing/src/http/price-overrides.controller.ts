@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { ValidationError } from '@tollgate/core';
+import { NotFoundError, ValidationError } from '@tollgate/core';
 import { parseTokenUsage } from '../engine/token-usage';
 import type { PriceQuote } from '../engine/price-quote';
 import { OVERRIDE_KINDS, type PriceOverride } from '../overrides/price-override';
 import { PriceOverrideService } from '../overrides/price-override.service';
 import { PricingService } from '../pricing.service';
+import { PriceRestatementOutbox } from '../restatement/price-restatement.outbox';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone' });
 const tokenParam = z.string().regex(/^\d+$/, 'must be a non-negative integer').transform(Number).optional();
@@ -84,12 +85,13 @@ export function quoteJson(q: PriceQuote) {
   };
 }
 
-/** /v1/prices: price overrides (CRUD; every change audit-logged, past periods restated) and a quote endpoint. */
+/** /v1/prices: price overrides (CRUD; every change audit-logged, past periods restated), restatement status, quotes. */
 @Controller('v1/prices')
 export class PriceOverridesController {
   constructor(
     private readonly overrides: PriceOverrideService,
     private readonly pricing: PricingService,
+    private readonly restatements: PriceRestatementOutbox,
   ) {}
 
   @Post('overrides')
@@ -121,6 +123,14 @@ export class PriceOverridesController {
   async remove(@Param('id') overrideId: string, @Headers('x-tollgate-actor') actor?: string) {
     const change = await this.overrides.remove(id(overrideId), actorOf(actor));
     return { deleted: overrideJson(change.override), restatement: change.restatement };
+  }
+
+  /** State and result (rows_scanned / rows_changed / rows_unpriced) of a restatement an override change queued. */
+  @Get('restatements/:jobId')
+  async restatement(@Param('jobId') jobId: string) {
+    const record = await this.restatements.get(jobId);
+    if (!record) throw new NotFoundError('price restatement', jobId);
+    return { restatement: record };
   }
 
   @Get('quote')
