@@ -12,6 +12,7 @@ import { RunningProcess, launch } from '@tollgate/runtime';
 import { StoreTarget, storeTargets, tempDir } from '../support/test-env';
 import { FakeS3Server } from '../support/fake-s3.server';
 import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
+import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
 
 /**
  * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
@@ -52,7 +53,29 @@ for (const factory of storeTargets) {
       1,
     );
 
+    const azure = new FakeAzureCostServer(
+      [
+        { name: 'Cost', type: 'Number' },
+        { name: 'UsageDate', type: 'Number' },
+        { name: 'ServiceName', type: 'String' },
+        { name: 'Meter', type: 'String' },
+        { name: 'TagKey', type: 'String' },
+        { name: 'TagValue', type: 'String' },
+        { name: 'Currency', type: 'String' },
+      ],
+      [
+        [3.52415, 20250501, 'Azure OpenAI', 'gpt 4o 0513 Input global Tokens', 'team', 'search', 'EUR'],
+        [1.026495, 20250501, 'Azure OpenAI', 'gpt 4o 0513 Output global Tokens', 'team', 'search', 'EUR'],
+        [0.1, 20250502, 'Storage', 'Hot LRS Data Stored', '', '', 'EUR'],
+        [0.2, 20250502, 'Storage', 'Hot LRS Data Stored', 'team', 'ml', 'EUR'],
+        [12.000001, 20250531, 'Virtual Machines', 'NC24ads A100 v4', 'team', 'ml', 'EUR'],
+      ],
+      2,
+      1,
+    );
+
     before(async () => {
+      await azure.start();
       target = await factory.create();
       app = await launch(target.env, [apiStarter, workerStarter]);
       api = app.urls.api;
@@ -64,6 +87,7 @@ for (const factory of storeTargets) {
     after(async () => {
       await costExplorer.stop();
       await s3.stop();
+      await azure.stop();
       await app?.stop();
       await target?.cleanup();
     });
@@ -243,6 +267,43 @@ for (const factory of storeTargets) {
       const again = await syncAndWait(created.body.id, { period: '2025-05' });
       assert.equal(again.status, 'succeeded');
       assert.deepEqual(await ledgerTotal(created.body.id), total);
+    });
+
+    it('pulls the Azure Cost Management Query API through nextLink pages after a 429, positional rows mapped by columns', async () => {
+      const settings = { scope: 'subscriptions/00000000-0000-0000-0000-000000000000', endpoint: azure.url, authorityHost: azure.url, grouping: [{ type: 'Dimension', name: 'ServiceName' }, { type: 'TagKey', name: 'team' }] };
+      const wrongSecret = await json('POST', '/v1/billing/sources', { name: 'azure-bad', kind: 'azure-cost-query', settings, credentials: { tenantId: 't', clientId: 'c', clientSecret: 'nope' } });
+      assert.equal(wrongSecret.status, 201);
+      const refused = await syncAndWait(wrongSecret.body.id, { period: '2025-05' });
+      assert.equal(refused.status, 'failed');
+      assert.match(refused.error, /Azure refused the service principal: AADSTS7000215/);
+
+      const created = await json('POST', '/v1/billing/sources', { name: 'azure-query', kind: 'azure-cost-query', settings, credentials: { tenantId: 't', clientId: 'c', clientSecret: 'azure-secret' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 5);
+      assert.equal(azure.throttled, 1);
+      const mine = azure.queries.slice(-4);
+      assert.deepEqual(mine.map((q) => new URL(q.url, azure.url).searchParams.get('$skiptoken')), [null, null, '2', '4']);
+      assert.deepEqual((mine[0].body as any).timePeriod, { from: '2025-05-01T00:00:00Z', to: '2025-05-31T23:59:59Z' });
+      assert.deepEqual(mine[3].body, mine[0].body);
+      const total = await ledgerTotal(created.body.id);
+      assert.equal(total.billed, '16.850646');
+      const lines = await (
+        await app.stores.clickhouse.query({
+          query: `SELECT toString(toDate(ChargePeriodStart)) AS day, ServiceName, BillingCurrency, Tags, ai_service, ai_model, usage_type FROM billing_lines
+                  WHERE source_id = {sourceId:String} ORDER BY day, ServiceName, toString(Tags)`,
+          query_params: { sourceId: created.body.id },
+          format: 'JSONEachRow',
+        })
+      ).json();
+      assert.deepEqual(lines, [
+        { day: '2025-05-01', ServiceName: 'Azure OpenAI', BillingCurrency: 'EUR', Tags: { team: 'search' }, ai_service: 'azure_openai', ai_model: 'gpt-4o-0513', usage_type: 'input_tokens' },
+        { day: '2025-05-01', ServiceName: 'Azure OpenAI', BillingCurrency: 'EUR', Tags: { team: 'search' }, ai_service: 'azure_openai', ai_model: 'gpt-4o-0513', usage_type: 'output_tokens' },
+        { day: '2025-05-02', ServiceName: 'Storage', BillingCurrency: 'EUR', Tags: { team: 'ml' }, ai_service: '', ai_model: '', usage_type: '' },
+        { day: '2025-05-02', ServiceName: 'Storage', BillingCurrency: 'EUR', Tags: {}, ai_service: '', ai_model: '', usage_type: '' },
+        { day: '2025-05-31', ServiceName: 'Virtual Machines', BillingCurrency: 'EUR', Tags: { team: 'ml' }, ai_service: 'gpu_instance', ai_model: '', usage_type: 'instance_hours' },
+      ]);
     });
   });
 }

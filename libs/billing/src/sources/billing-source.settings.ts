@@ -3,7 +3,7 @@ import { ValidationError } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
-export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer'] as const;
+export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query'] as const;
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
@@ -47,6 +47,24 @@ export const sourceSettingsSchemas = {
       })
       .strict(),
     credentials: awsCredentials,
+  },
+  'azure-cost-query': {
+    settings: z
+      .object({
+        /** e.g. `subscriptions/<id>` or `providers/Microsoft.Billing/billingAccounts/<id>`. */
+        scope: z.string().min(1),
+        endpoint: z.string().url().default('https://management.azure.com'),
+        authorityHost: z.string().url().default('https://login.microsoftonline.com'),
+        apiVersion: z.string().default('2023-11-01'),
+        type: z.enum(['ActualCost', 'AmortizedCost']).default('ActualCost'),
+        grouping: z
+          .array(z.object({ type: z.enum(['Dimension', 'TagKey']), name: z.string().min(1) }))
+          .max(2)
+          .default([{ type: 'Dimension', name: 'ServiceName' }, { type: 'Dimension', name: 'SubscriptionId' }]),
+        restatementMonths: z.number().int().min(0).max(12).default(1),
+      })
+      .strict(),
+    credentials: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
   },
 } as const;
 

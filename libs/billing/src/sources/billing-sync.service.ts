@@ -6,6 +6,7 @@ import { ClickHouseClient } from '@clickhouse/client';
 import { DataSource, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig, Logger, ValidationError } from '@tollgate/core';
 import { CLICKHOUSE } from '@tollgate/storage';
+import { AzureCostQueryConnector } from '../connectors/azure-cost-query.connector';
 import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
 import { CostExplorerConnector } from '../connectors/cost-explorer.connector';
 import { LocalFilesConnector } from '../connectors/local-files.connector';
@@ -29,6 +30,7 @@ const CONNECTORS: Record<string, BillingConnector | undefined> = {
   'local-files': new LocalFilesConnector(),
   's3-files': new S3FilesConnector(),
   'aws-cost-explorer': new CostExplorerConnector(),
+  'azure-cost-query': new AzureCostQueryConnector(),
 };
 
 /**
