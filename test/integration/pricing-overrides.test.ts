@@ -126,7 +126,7 @@ for (const factory of storeTargets) {
       assert.deepEqual(created.body.restatement, { job_id: `restate-${customId}-r1`, queued: true });
 
       const result = await finished(created.body.restatement.job_id);
-      assert.deepEqual({ ...result }, { ...result, rows_scanned: 2, rows_changed: 2, rows_unpriced: 0 });
+      assert.deepEqual({ ...result }, { ...result, rows_scanned: 2, rows_changed: 2, rows_unpriced: 0, rows_invalid: 0, rows_currency_changed: 0 });
       const after = await rows();
       // acme-1: 1,000,000 × 0.59 / 1e6 + 500,000 × 0.79 / 1e6 = 0.59 + 0.395 = 0.985
       assert.deepEqual(after['acme-1'], { estimated_cost: '0.985', price_ref: `override:${customId}@1`, version: '2', provider_cost: null });
@@ -256,6 +256,17 @@ for (const factory of storeTargets) {
       assert.deepEqual(discountTrail.map((t: { action: string }) => t.action), [
         'price_override.created', 'price_restatement.completed', 'price_override.deleted', 'price_restatement.completed',
       ]);
+    });
+
+    it('deleting the only price of a model the catalog lacks restates its requests as unpriced (cost 0), not stale', async () => {
+      const deleted = await call('DELETE', `/v1/prices/overrides/${customId}`);
+      assert.equal(deleted.status, 200);
+      const result = await finished(deleted.body.restatement.job_id);
+      assert.deepEqual([result.rows_scanned, result.rows_changed, result.rows_unpriced], [2, 2, 2]);
+      const after = await rows();
+      assert.deepEqual(after['acme-1'], { estimated_cost: '0', price_ref: 'unpriced', version: '4', provider_cost: null });
+      assert.deepEqual(after['acme-2'], { estimated_cost: '0', price_ref: 'unpriced', version: '4', provider_cost: '0.5' });
+      assert.equal(after['gpt-1'].version, '1');
     });
   });
 }

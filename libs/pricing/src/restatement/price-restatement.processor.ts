@@ -34,13 +34,17 @@ export class PriceRestatementProcessor implements OnApplicationBootstrap, OnAppl
     this.worker = this.queues.worker(QueueName.Pricing, (job) => this.process(job), { concurrency: 1 });
     const sweep = () =>
       this.outbox.dispatchPending().catch((error: unknown) => this.logger.error('restatement sweep failed', { error }));
-    void sweep();
-    this.sweep = setInterval(sweep, SWEEP_INTERVAL_MS);
+    // The first sweep waits a little: at boot every worker opens its connections at once.
+    this.sweep = setTimeout(() => {
+      void sweep();
+      this.sweep = setInterval(sweep, SWEEP_INTERVAL_MS);
+      this.sweep.unref();
+    }, 5_000);
     this.sweep.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.sweep) clearInterval(this.sweep);
+    if (this.sweep) clearTimeout(this.sweep);
     await this.worker?.close();
   }
 

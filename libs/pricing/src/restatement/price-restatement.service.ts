@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Dec, DomainError, Logger, toMoneyString } from '@tollgate/core';
+import { Dec, Logger, ValidationError, toMoneyString } from '@tollgate/core';
+import { UnknownPriceError } from '../pricing.errors';
 import { tierOfPriceRef, type PricingEngine } from '../engine/pricing.engine';
 import type { TokenUsage } from '../engine/token-usage';
 import type { PricingService } from '../pricing.service';
@@ -10,11 +11,24 @@ export interface RestatementResult {
   rows_scanned: number;
   /** Rows whose estimated_cost or price_ref changed: a new version was inserted for each. */
   rows_changed: number;
-  /** Rows no price covers any more (or with inconsistent counts): left as they were. */
+  /**
+   * Rows nothing prices any more (e.g. the custom price of a model the catalog lacks was deleted): restated to cost 0
+   * with price_ref 'unpriced', as the collector stores requests it cannot price (counted in rows_changed too).
+   */
   rows_unpriced: number;
+  /** Rows whose stored token counts are inconsistent (cached > input, ...): left as they were. */
+  rows_invalid: number;
+  /**
+   * Rows whose new price is in another currency than the stored one: left as they were, because the rollups apply a
+   * restatement as a same-currency delta. Re-send such requests through the collector to change their currency.
+   */
+  rows_currency_changed: number;
 }
 
-type Row = Record<string, unknown> & { request_id: string; ts_ms: string; version: string; estimated_cost: string; price_ref: string };
+type Row = Record<string, unknown> & { request_id: string; ts_ms: string; version: string; estimated_cost: string; price_ref: string; currency: string };
+
+/** price_ref of a request no price covered (the telemetry collector stores those with cost 0 under the same ref). */
+export const UNPRICED_REF = 'unpriced';
 
 /**
  * Re-prices stored requests after an override change. Reads the latest version of each `llm_requests` row in the
@@ -35,7 +49,7 @@ export class PriceRestatementService {
 
   async restate(job: RestatementJob): Promise<RestatementResult> {
     const engine = await this.pricing.refresh();
-    const result: RestatementResult = { rows_scanned: 0, rows_changed: 0, rows_unpriced: 0 };
+    const result: RestatementResult = { rows_scanned: 0, rows_changed: 0, rows_unpriced: 0, rows_invalid: 0, rows_currency_changed: 0 };
     for (const scope of job.scopes) await this.restateScope(engine, scope, result);
     return result;
   }
@@ -50,8 +64,12 @@ export class PriceRestatementService {
       for (const row of rows) {
         result.rows_scanned++;
         const next = this.reprice(engine, row);
-        if (next === 'unpriced') result.rows_unpriced++;
-        else if (next) changed.push(next);
+        if (next === 'invalid') result.rows_invalid++;
+        else if (next === 'currency') result.rows_currency_changed++;
+        else {
+          if (next?.price_ref === UNPRICED_REF || (next === null && row.price_ref === UNPRICED_REF)) result.rows_unpriced++;
+          if (next) changed.push(next);
+        }
       }
       if (changed.length) {
         await this.clickhouse.insert({ table: 'llm_requests', values: changed, format: 'JSONEachRow' });
@@ -97,8 +115,8 @@ export class PriceRestatementService {
     return result.json<Row>();
   }
 
-  /** The row's next version, null when its price is unchanged, 'unpriced' when it cannot be priced now. */
-  private reprice(engine: PricingEngine, row: Row): Record<string, unknown> | null | 'unpriced' {
+  /** The row's next version, null when its price is unchanged, 'invalid' / 'currency' when it is left as stored. */
+  private reprice(engine: PricingEngine, row: Row): Record<string, unknown> | null | 'invalid' | 'currency' {
     const n = (key: string) => Number(row[key] ?? 0);
     const usage: TokenUsage = {
       input_tokens: n('input_tokens'),
@@ -113,21 +131,29 @@ export class PriceRestatementService {
     };
     // The tier comes from the row's service_tier column when the table has one, else from the tier named in price_ref.
     const tier = typeof row.service_tier === 'string' && row.service_tier !== '' ? row.service_tier : tierOfPriceRef(row.price_ref);
-    let quote;
+    let quote: { cost: Dec; price_ref: string; currency: string };
     try {
       quote = engine.price(String(row.provider), String(row.model), usage, new Date(Number(row.ts_ms)), {
         providerAccount: String(row.provider_account ?? '') || undefined,
         tier,
       });
     } catch (error) {
-      if (error instanceof DomainError && (error.kind === 'not_found' || error.kind === 'validation')) {
-        this.logger.warn('request left unrestated', { request_id: row.request_id, reason: error.message });
-        return 'unpriced';
+      if (error instanceof UnknownPriceError) {
+        quote = { cost: new Dec(0), price_ref: UNPRICED_REF, currency: row.currency };
+      } else if (error instanceof ValidationError) {
+        this.logger.warn('request left unrestated: inconsistent token counts', { request_id: row.request_id, reason: error.message });
+        return 'invalid';
+      } else {
+        throw error;
       }
-      throw error;
     }
     const cost = toMoneyString(quote.cost);
-    if (new Dec(cost).equals(new Dec(row.estimated_cost)) && quote.price_ref === row.price_ref && quote.currency === row.currency) return null;
+    if (new Dec(cost).equals(new Dec(row.estimated_cost)) && quote.price_ref === row.price_ref) return null;
+    // An unpriced row (cost 0) may take any currency; a priced one keeps its own.
+    if (quote.currency !== row.currency && !new Dec(row.estimated_cost).isZero()) {
+      this.logger.warn('request left unrestated: the new price is in another currency', { request_id: row.request_id, from: row.currency, to: quote.currency });
+      return 'currency';
+    }
     const { ts_ms: _tsMs, ...stored } = row;
     const next: Record<string, unknown> = {
       ...stored,
