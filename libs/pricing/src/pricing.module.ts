@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DataSource } from 'typeorm';
 import { CLICKHOUSE, QUEUES, QueueBackend } from '@tollgate/storage';
@@ -14,7 +14,17 @@ import { PriceRestatementService } from './restatement/price-restatement.service
 /** TypeORM entities a process using PriceOverrideRepository must list in its starter's `entities`. */
 export const PRICING_ENTITIES = [PriceOverrideEntity];
 
+/** The module owns the shared PricingService: whoever start()ed its background refresh, it stops with the app. */
+@Injectable()
+class PricingServiceLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(PricingService) private readonly pricing: PricingService) {}
+  onApplicationShutdown(): void {
+    this.pricing.stop();
+  }
+}
+
 const shared: Provider[] = [
+  PricingServiceLifecycle,
   { provide: PriceOverrideRepository, useFactory: (ds: DataSource) => new PriceOverrideRepository(ds), inject: [DataSource] },
   {
     provide: PriceRestatementOutbox,
