@@ -66,6 +66,8 @@ export interface CatalogPrice {
 export class PriceCatalog {
   private readonly providers = new Map<string, Provider>();
   private readonly tables = new WeakMap<object, PriceTable>();
+  /** (provider, model) → catalog entry; matching walks hundreds of patterns, the proxy asks the same pairs all day. */
+  private readonly matches = new Map<string, { provider: Provider; model: ModelInfo } | null>();
 
   constructor(providers?: Provider[]) {
     const source = providers ?? SNAPSHOT_PROVIDER_IDS.map((id) => findProvider({ providerId: id })).filter((p): p is Provider => !!p);
@@ -84,7 +86,14 @@ export class PriceCatalog {
     const catalogProvider = this.providers.get(providerId);
     if (!catalogProvider) return null;
     const modelId = model.toLowerCase().trim();
-    const found = this.findModel(catalogProvider, modelId) ?? this.findModel(catalogProvider, normaliseDates(modelId));
+    const key = `${providerId}\u0000${modelId}`;
+    let found = this.matches.get(key);
+    if (found === undefined) {
+      found = this.findModel(catalogProvider, modelId) ?? this.findModel(catalogProvider, normaliseDates(modelId)) ?? null;
+      // Bounded: model names come from traffic; an unbounded map would grow with every typo.
+      if (this.matches.size >= 10_000) this.matches.clear();
+      this.matches.set(key, found);
+    }
     if (!found) return null;
     const { row, suffix } = selectPriceRow(found.model, at);
     let table = this.tables.get(row);
