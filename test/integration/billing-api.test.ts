@@ -13,6 +13,7 @@ import { StoreTarget, storeTargets, tempDir } from '../support/test-env';
 import { FakeS3Server } from '../support/fake-s3.server';
 import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
 import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
+import { FakeOpenCostServer } from '../support/fake-opencost.server';
 
 /**
  * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
@@ -74,7 +75,40 @@ for (const factory of storeTargets) {
       1,
     );
 
+    const alloc = (day: string, name: string, extra: Record<string, unknown>) => ({
+      name,
+      window: { start: `${day}T00:00:00Z`, end: `${day}T00:00:00Z`.replace(/(\d{2})T/, (_m, d) => `${String(Number(d) + 1).padStart(2, '0')}T`) },
+      start: `${day}T00:00:00Z`,
+      minutes: 1440,
+      ...extra,
+    });
+    const opencost = new FakeOpenCostServer([
+      {
+        'llm-serving': alloc('2025-05-01', 'llm-serving', {
+          properties: { cluster: 'gpu-cluster-1', namespace: 'llm-serving', labels: { app: 'vllm-llama', team: 'search' } },
+          gpuCount: 2, gpuRequestAverage: 2, gpuUsageAverage: 1.7, gpuHours: 48, gpuCost: 157.44, gpuCostAdjustment: 0, gpuCostIdle: 0, gpuEfficiency: 0.85, cpuCost: 3.1, ramCost: 0.9, totalCost: 161.44,
+        }),
+        'ml-training': alloc('2025-05-01', 'ml-training', {
+          properties: { cluster: 'gpu-cluster-1', namespace: 'ml-training', labels: { app: 'trainer' } },
+          gpuCount: 4, gpuHours: 96, gpuCost: 314.88, gpuEfficiency: 0.725, cpuCost: 6.09, ramCost: 1.02, totalCost: 321.99,
+        }),
+        __idle__: alloc('2025-05-01', '__idle__', { properties: { cluster: 'gpu-cluster-1' }, gpuHours: 48, gpuCost: 157.44, cpuCost: 12, ramCost: 3.1, totalCost: 172.54 }),
+        __unallocated__: alloc('2025-05-01', '__unallocated__', { properties: { cluster: 'gpu-cluster-1' }, gpuHours: 0, gpuCost: 0, cpuCost: 0.5, ramCost: 0.1, totalCost: 0.6 }),
+      },
+      {
+        'llm-serving': alloc('2025-05-02', 'llm-serving', {
+          properties: { cluster: 'gpu-cluster-1', namespace: 'llm-serving', labels: { app: 'vllm-llama' } },
+          gpuCount: 2, gpuHours: 48, gpuCost: 157.44, totalCost: 160.005,
+        }),
+        'llm-serving-canary': alloc('2025-05-02', 'llm-serving-canary', {
+          properties: { cluster: 'gpu-cluster-1', namespace: 'llm-serving', labels: { app: 'vllm-qwen' } },
+          gpuCount: 1, gpuHours: 24, gpuCost: 78.72, totalCost: 80,
+        }),
+      },
+    ]);
+
     before(async () => {
+      await opencost.start();
       await azure.start();
       target = await factory.create();
       app = await launch(target.env, [apiStarter, workerStarter]);
@@ -88,6 +122,7 @@ for (const factory of storeTargets) {
       await costExplorer.stop();
       await s3.stop();
       await azure.stop();
+      await opencost.stop();
       await app?.stop();
       await target?.cleanup();
     });
@@ -304,6 +339,44 @@ for (const factory of storeTargets) {
         { day: '2025-05-02', ServiceName: 'Storage', BillingCurrency: 'EUR', Tags: {}, ai_service: '', ai_model: '', usage_type: '' },
         { day: '2025-05-31', ServiceName: 'Virtual Machines', BillingCurrency: 'EUR', Tags: { team: 'ml' }, ai_service: 'gpu_instance', ai_model: '', usage_type: 'instance_hours' },
       ]);
+    });
+
+    it('pulls OpenCost GPU allocations per day, idle and unallocated kept, matched to self-hosted deployments by their selectors', async () => {
+      const [provider] = await app.stores.dataSource.query(`INSERT INTO tollgate.providers (name, kind, base_url) VALUES ('vllm-pool', 'openai_compatible', 'http://vllm.local') RETURNING id`);
+      const [deployment] = await app.stores.dataSource.query(
+        `INSERT INTO tollgate.model_deployments (provider_id, model, upstream_model, gpu_pool, opencost_selector) VALUES ($1, 'llama-3.1-70b', 'meta-llama/Llama-3.1-70B-Instruct', 'gpu-cluster-1', $2) RETURNING id`,
+        [provider.id, JSON.stringify({ namespace: 'llm-serving', labels: { app: 'vllm-llama' } })],
+      );
+      const created = await json('POST', '/v1/billing/sources', { name: 'opencost', kind: 'opencost', settings: { endpoint: opencost.url, aggregate: 'namespace' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 6);
+      assert.deepEqual(run.totals, [{ period: '2025-05-01', currency: 'USD', rows: 6, gpuHours: '264', gpuCost: '865.92', totalCost: '896.575' }]);
+      const query = opencost.queries[0];
+      assert.deepEqual([query.get('window'), query.get('step'), query.get('aggregate'), query.get('includeIdle'), query.get('accumulate')], ['2025-05-01T00:00:00Z,2025-06-01T00:00:00Z', '1d', 'namespace', 'true', 'false']);
+      const rows = await (
+        await app.stores.clickhouse.query({
+          query: `SELECT toString(toDate(window_start)) AS day, name, namespace, is_idle, is_unallocated, toString(gpu_hours) AS gpu_hours, toString(gpu_cost) AS gpu_cost, deployment_id, model
+                  FROM gpu_allocations WHERE source_id = {sourceId:String} ORDER BY day, name`,
+          query_params: { sourceId: created.body.id },
+          format: 'JSONEachRow',
+        })
+      ).json();
+      assert.deepEqual(rows, [
+        { day: '2025-05-01', name: '__idle__', namespace: '', is_idle: true, is_unallocated: false, gpu_hours: '48', gpu_cost: '157.44', deployment_id: '', model: '' },
+        { day: '2025-05-01', name: '__unallocated__', namespace: '', is_idle: false, is_unallocated: true, gpu_hours: '0', gpu_cost: '0', deployment_id: '', model: '' },
+        { day: '2025-05-01', name: 'llm-serving', namespace: 'llm-serving', is_idle: false, is_unallocated: false, gpu_hours: '48', gpu_cost: '157.44', deployment_id: deployment.id, model: 'llama-3.1-70b' },
+        { day: '2025-05-01', name: 'ml-training', namespace: 'ml-training', is_idle: false, is_unallocated: false, gpu_hours: '96', gpu_cost: '314.88', deployment_id: '', model: '' },
+        { day: '2025-05-02', name: 'llm-serving', namespace: 'llm-serving', is_idle: false, is_unallocated: false, gpu_hours: '48', gpu_cost: '157.44', deployment_id: deployment.id, model: 'llama-3.1-70b' },
+        { day: '2025-05-02', name: 'llm-serving-canary', namespace: 'llm-serving', is_idle: false, is_unallocated: false, gpu_hours: '24', gpu_cost: '78.72', deployment_id: '', model: '' },
+      ]);
+      const again = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(again.status, 'succeeded');
+      const [count] = await (
+        await app.stores.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM gpu_allocations WHERE source_id = {sourceId:String}', query_params: { sourceId: created.body.id }, format: 'JSONEachRow' })
+      ).json<{ n: string }>();
+      assert.equal(count.n, '6');
     });
   });
 }

@@ -8,6 +8,8 @@ export * from './connectors/azure-cost-query.connector';
 export * from './connectors/billing.connector';
 export * from './connectors/cost-explorer.connector';
 export * from './connectors/local-files.connector';
+export * from './connectors/opencost.connector';
+export * from './gpu/gpu-allocations.repository';
 export * from './connectors/s3-files.connector';
 export * from './crypto/billing-credentials.cipher';
 export * from './sources/billing-source.entity';

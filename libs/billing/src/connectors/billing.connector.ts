@@ -14,6 +14,8 @@ export interface CollectContext {
 
 export interface CollectedInput {
   files: BillingFileRef[];
+  /** OpenCost allocation rows for `gpu_allocations` (instead of ledger files). */
+  gpuAllocations?: Record<string, unknown>[];
   /** Periods (YYYY-MM-01) the sync restates; undefined = the periods the files contain. */
   periods?: string[];
   /** Lines outside `periods` are skipped rather than an error (export files hold several months). */

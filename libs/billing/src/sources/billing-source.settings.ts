@@ -3,7 +3,7 @@ import { ValidationError } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
-export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query'] as const;
+export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query', 'opencost'] as const;
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
@@ -65,6 +65,20 @@ export const sourceSettingsSchemas = {
       })
       .strict(),
     credentials: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+  },
+  opencost: {
+    settings: z
+      .object({
+        endpoint: z.string().url(),
+        /** namespace, pod, controller, cluster, or label:<name> (OpenCost's aggregate parameter). */
+        aggregate: z.string().regex(/^(namespace|pod|controller|cluster|node|label:[A-Za-z0-9_./-]+)(,(namespace|pod|controller|cluster|node|label:[A-Za-z0-9_./-]+))*$/).default('namespace'),
+        step: z.string().regex(/^\d+[mhd]$/).default('1d'),
+        currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+        cluster: z.string().optional(),
+        restatementMonths: z.number().int().min(0).max(12).default(0),
+      })
+      .strict(),
+    credentials: z.undefined(),
   },
 } as const;
 

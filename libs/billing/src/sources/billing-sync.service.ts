@@ -10,6 +10,8 @@ import { AzureCostQueryConnector } from '../connectors/azure-cost-query.connecto
 import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
 import { CostExplorerConnector } from '../connectors/cost-explorer.connector';
 import { LocalFilesConnector } from '../connectors/local-files.connector';
+import { DeploymentSelector, OpenCostConnector } from '../connectors/opencost.connector';
+import { GpuAllocationsRepository } from '../gpu/gpu-allocations.repository';
 import { S3FilesConnector } from '../connectors/s3-files.connector';
 import { BillingFileRef } from '../files/billing-file.ingester';
 import { BillingInputError } from '../ledger/billing-ledger.repository';
@@ -26,7 +28,7 @@ export interface SyncOptions {
   files?: BillingFileRef[];
 }
 
-const CONNECTORS: Record<string, BillingConnector | undefined> = {
+const FILE_AND_API_CONNECTORS: Record<string, BillingConnector | undefined> = {
   'local-files': new LocalFilesConnector(),
   's3-files': new S3FilesConnector(),
   'aws-cost-explorer': new CostExplorerConnector(),
@@ -44,6 +46,8 @@ export class BillingSyncService {
   private readonly sourcesRepo: Repository<BillingSourceEntity>;
   private readonly ledger: BillingLedgerSync;
   private readonly workRoot: string;
+  private readonly gpu: GpuAllocationsRepository;
+  private readonly openCost: OpenCostConnector;
 
   constructor(
     dataSource: DataSource,
@@ -55,6 +59,14 @@ export class BillingSyncService {
     this.sourcesRepo = dataSource.getRepository(BillingSourceEntity);
     this.ledger = new BillingLedgerSync(clickhouse);
     this.workRoot = join(resolve(config.TOLLGATE_DATA_DIR), 'billing', 'work');
+    this.gpu = new GpuAllocationsRepository(clickhouse);
+    this.openCost = new OpenCostConnector(async () =>
+      (
+        (await dataSource.query(
+          `SELECT id, model, opencost_selector FROM tollgate.model_deployments WHERE opencost_selector IS NOT NULL AND enabled ORDER BY created_at, id`,
+        )) as { id: string; model: string; opencost_selector: DeploymentSelector['selector'] }[]
+      ).map((d) => ({ deploymentId: d.id, model: d.model, selector: d.opencost_selector })),
+    );
   }
 
   get workDirectory(): string {
@@ -85,6 +97,16 @@ export class BillingSyncService {
       run.inputs = collected.inputs;
       if (collected.unchanged) {
         run.status = 'succeeded';
+      } else if (collected.gpuAllocations) {
+        const totals = await this.gpu.replace({ sourceId: source.id, syncRunId: run.id, ingestVersion: started }, collected.periods ?? [], collected.gpuAllocations);
+        run.status = 'succeeded';
+        run.row_count = collected.gpuAllocations.length;
+        run.totals = totals;
+        const periods = collected.periods ?? [];
+        if (periods.length) {
+          run.period_start = new Date(`${periods[0]}T00:00:00Z`);
+          run.period_end = addMonths(new Date(`${periods[periods.length - 1]}T00:00:00Z`), 1);
+        }
       } else {
         const result = await this.ledger.sync({
           sourceId: source.id,
@@ -127,7 +149,7 @@ export class BillingSyncService {
     if (options.files) {
       return { files: options.files, periods: period ? [period] : undefined, inputs: options.files.map((f) => f.name), cursor: null };
     }
-    const connector = CONNECTORS[source.kind];
+    const connector = source.kind === 'opencost' ? this.openCost : FILE_AND_API_CONNECTORS[source.kind];
     if (!connector) throw ValidationError.field('kind', `a ${source.kind} source is synced by uploading files (POST /v1/billing/uploads)`);
     return connector.collect({ source, settings: source.settings, credentials: this.sources.credentials(source), period, workDir, now });
   }
