@@ -14,6 +14,7 @@ import { FakeS3Server } from '../support/fake-s3.server';
 import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
 import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
 import { FakeOpenCostServer } from '../support/fake-opencost.server';
+import { FakeBigQueryServer } from '../support/fake-bigquery.server';
 
 /**
  * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
@@ -107,7 +108,35 @@ for (const factory of storeTargets) {
       },
     ]);
 
+    const S = (name: string, type = 'STRING') => ({ name, type, mode: 'NULLABLE' as const });
+    const bigquery = new FakeBigQueryServer(
+      [
+        S('billing_account_id'), S('service'), S('sku_id'), S('sku_description'), S('project_id'), S('project_name'), S('region'),
+        S('usage_start_time', 'TIMESTAMP'), S('usage_end_time', 'TIMESTAMP'), S('invoice_month'), S('cost_type'), S('currency'),
+        S('cost', 'FLOAT'), S('cost_at_list', 'FLOAT'), S('usage_amount', 'FLOAT'), S('usage_unit'), S('pricing_amount', 'FLOAT'), S('pricing_unit'),
+        { name: 'credits', type: 'RECORD', mode: 'REPEATED', fields: [S('name'), S('amount', 'FLOAT'), S('full_name'), S('id'), S('type')] },
+        { name: 'labels', type: 'RECORD', mode: 'REPEATED', fields: [S('key'), S('value')] },
+      ],
+      [
+        { billing_account_id: '01A2B3-C4D5E6-F70819', service: 'Vertex AI', sku_id: 'AAAA-BBBB-CCCC', sku_description: 'Gemini 2.5 Flash Text Input - Predictions', project_id: 'ml-prod-123456', project_name: 'ml-prod', region: 'us-central1',
+          usage_start_time: '2025-05-01T10:00:00Z', usage_end_time: '2025-05-01T11:00:00Z', invoice_month: '202505', cost_type: 'regular', currency: 'USD', cost: '0.4515', cost_at_list: '0.4515', usage_amount: '1505000', usage_unit: 'count', pricing_amount: '1.505', pricing_unit: 'count',
+          credits: [{ name: 'FreeTrial:abc', amount: '-0.1', full_name: 'Free trial credit', id: 'FreeTrial:abc', type: 'FREE_TIER' }, { name: 'CUD', amount: '-0.05', full_name: 'Committed use discount', id: 'cud-1', type: 'COMMITTED_USAGE_DISCOUNT' }],
+          labels: [{ key: 'team', value: 'search' }, { key: 'env', value: 'prod' }] },
+        { billing_account_id: '01A2B3-C4D5E6-F70819', service: 'Compute Engine', sku_id: 'GPU-A100', sku_description: 'Nvidia Tesla A100 GPU running in Americas', project_id: 'ml-prod-123456', project_name: 'ml-prod', region: 'us-central1',
+          usage_start_time: '2025-05-01T10:00:00Z', usage_end_time: '2025-05-01T11:00:00Z', invoice_month: '202505', cost_type: 'regular', currency: 'USD', cost: '2.933908', cost_at_list: '2.933908', usage_amount: '3600', usage_unit: 'seconds', pricing_amount: '1', pricing_unit: 'hour',
+          credits: [], labels: [{ key: 'team', value: 'ml' }] },
+        { billing_account_id: '01A2B3-C4D5E6-F70819', service: 'Vertex AI', sku_id: 'AAAA-BBBB-DDDD', sku_description: 'Gemini 2.5 Flash Text Output - Predictions', project_id: 'ml-prod-123456', project_name: 'ml-prod', region: 'us-central1',
+          usage_start_time: '2025-05-02T10:00:00Z', usage_end_time: '2025-05-02T11:00:00Z', invoice_month: '202505', cost_type: 'regular', currency: 'USD', cost: '1.25', cost_at_list: '1.25', usage_amount: '500000', usage_unit: 'count', pricing_amount: '0.5', pricing_unit: 'count',
+          credits: [{ name: 'CUD', amount: '-0.125', full_name: 'Committed use discount', id: 'cud-1', type: 'COMMITTED_USAGE_DISCOUNT' }], labels: [] },
+        { billing_account_id: '01A2B3-C4D5E6-F70819', service: 'Invoice', sku_id: 'TAX', sku_description: 'Tax', project_id: null, project_name: null, region: null,
+          usage_start_time: '2025-05-31T00:00:00Z', usage_end_time: '2025-06-01T00:00:00Z', invoice_month: '202505', cost_type: 'tax', currency: 'USD', cost: '0.37', cost_at_list: null, usage_amount: null, usage_unit: null, pricing_amount: null, pricing_unit: null,
+          credits: [], labels: [] },
+      ],
+      3,
+    );
+
     before(async () => {
+      await bigquery.start();
       await opencost.start();
       await azure.start();
       target = await factory.create();
@@ -123,6 +152,7 @@ for (const factory of storeTargets) {
       await s3.stop();
       await azure.stop();
       await opencost.stop();
+      await bigquery.stop();
       await app?.stop();
       await target?.cleanup();
     });
@@ -377,6 +407,42 @@ for (const factory of storeTargets) {
         await app.stores.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM gpu_allocations WHERE source_id = {sourceId:String}', query_params: { sourceId: created.body.id }, format: 'JSONEachRow' })
       ).json<{ n: string }>();
       assert.equal(count.n, '6');
+    });
+
+    it('reads the GCP billing export through @google-cloud/bigquery (jobs.query + getQueryResults pages), net = cost + credits', async () => {
+      const created = await json('POST', '/v1/billing/sources', {
+        name: 'gcp-billing',
+        kind: 'gcp-bigquery',
+        settings: { projectId: 'finops-test', table: 'finops-test.billing.gcp_billing_export_v1_01A2B3_C4D5E6_F70819', apiEndpoint: bigquery.url },
+        credentials: { accessToken: bigquery.token },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 4);
+      assert.deepEqual(bigquery.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`), [
+        'POST /bigquery/v2/projects/finops-test/queries',
+        'GET /bigquery/v2/projects/finops-test/queries/job_billing_0001',
+      ]);
+      assert.match(bigquery.requests[0].body.query, /FROM `finops-test\.billing\.gcp_billing_export_v1_01A2B3_C4D5E6_F70819`/);
+      assert.deepEqual(bigquery.requests[0].body.queryParameters[0].parameterValue.arrayValues, [{ value: '202505' }]);
+      const total = await ledgerTotal(created.body.id);
+      // 0.4515 − 0.1 − 0.05 + 2.933908 + 1.25 − 0.125 + 0.37
+      assert.equal(total.billed, '4.730408');
+      const lines = await (
+        await app.stores.clickhouse.query({
+          query: `SELECT toString(toDate(ChargePeriodStart)) AS day, ServiceName, ChargeCategory, toString(BilledCost) AS net, toString(ContractedCost) AS gross, Tags, ai_service, ai_model, usage_type
+                  FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY day, ServiceName`,
+          query_params: { sourceId: created.body.id },
+          format: 'JSONEachRow',
+        })
+      ).json();
+      assert.deepEqual(lines, [
+        { day: '2025-05-01', ServiceName: 'Compute Engine', ChargeCategory: 'Usage', net: '2.933908', gross: '2.933908', Tags: { team: 'ml' }, ai_service: 'gpu_instance', ai_model: '', usage_type: 'instance_hours' },
+        { day: '2025-05-01', ServiceName: 'Vertex AI', ChargeCategory: 'Usage', net: '0.3015', gross: '0.4515', Tags: { team: 'search', env: 'prod' }, ai_service: 'vertex_ai', ai_model: 'gemini-2.5-flash', usage_type: 'input_tokens' },
+        { day: '2025-05-02', ServiceName: 'Vertex AI', ChargeCategory: 'Usage', net: '1.125', gross: '1.25', Tags: {}, ai_service: 'vertex_ai', ai_model: 'gemini-2.5-flash', usage_type: 'output_tokens' },
+        { day: '2025-05-31', ServiceName: 'Invoice', ChargeCategory: 'Tax', net: '0.37', gross: '0.37', Tags: {}, ai_service: '', ai_model: '', usage_type: '' },
+      ]);
     });
   });
 }

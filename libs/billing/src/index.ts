@@ -5,6 +5,7 @@ export * from './labels/ai-labels.sql';
 export * from './ledger/billing-ledger.repository';
 export * from './ledger/billing-ledger.sync';
 export * from './connectors/azure-cost-query.connector';
+export * from './connectors/bigquery-billing.connector';
 export * from './connectors/billing.connector';
 export * from './connectors/cost-explorer.connector';
 export * from './connectors/local-files.connector';

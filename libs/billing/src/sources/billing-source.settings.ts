@@ -3,7 +3,7 @@ import { ValidationError } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
-export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query', 'opencost'] as const;
+export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query', 'gcp-bigquery', 'opencost'] as const;
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
@@ -65,6 +65,19 @@ export const sourceSettingsSchemas = {
       })
       .strict(),
     credentials: z.object({ tenantId: z.string().min(1), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+  },
+  'gcp-bigquery': {
+    settings: z
+      .object({
+        projectId: z.string().min(1),
+        table: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/, 'project.dataset.table'),
+        detailed: z.boolean().default(false),
+        location: z.string().optional(),
+        apiEndpoint: z.string().url().optional(),
+        restatementMonths: z.number().int().min(0).max(12).default(1),
+      })
+      .strict(),
+    credentials: z.union([z.object({ serviceAccount: z.record(z.string(), z.unknown()) }).strict(), z.object({ accessToken: z.string().min(1) }).strict()]),
   },
   opencost: {
     settings: z

@@ -7,6 +7,7 @@ import { DataSource, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig, Logger, ValidationError } from '@tollgate/core';
 import { CLICKHOUSE } from '@tollgate/storage';
 import { AzureCostQueryConnector } from '../connectors/azure-cost-query.connector';
+import { BigQueryBillingConnector } from '../connectors/bigquery-billing.connector';
 import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
 import { CostExplorerConnector } from '../connectors/cost-explorer.connector';
 import { LocalFilesConnector } from '../connectors/local-files.connector';
@@ -33,6 +34,7 @@ const FILE_AND_API_CONNECTORS: Record<string, BillingConnector | undefined> = {
   's3-files': new S3FilesConnector(),
   'aws-cost-explorer': new CostExplorerConnector(),
   'azure-cost-query': new AzureCostQueryConnector(),
+  'gcp-bigquery': new BigQueryBillingConnector(),
 };
 
 /**
