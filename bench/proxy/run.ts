@@ -17,7 +17,7 @@ const skipPortkey = process.env.BENCH_SKIP_PORTKEY === '1';
 const children: ChildProcess[] = [];
 
 interface Target {
-  name: 'direct' | 'tollgate' | 'portkey';
+  name: 'direct' | 'bare' | 'tollgate' | 'portkey';
   url: string;
   headers: Record<string, string>;
 }
@@ -108,12 +108,14 @@ const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : '
 
 async function main() {
   const { message: mock } = await forkChild('mock-upstream.process.js');
+  const { message: bare } = await forkChild('bare-passthrough.process.js', [mock.url]);
   const { child: tollgateChild, message: tollgate } = await forkChild('tollgate.process.js', [mock.url]);
   const portkeyPort = 18787 + Math.floor(Math.random() * 1000);
   if (!skipPortkey) await startPortkey(portkeyPort);
 
   const targets: Target[] = [
     { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' } },
+    { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' } },
     { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' } },
   ];
   if (!skipPortkey) {
@@ -131,7 +133,7 @@ async function main() {
   for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
     for (const t of targets) await wrk(t, body, 10, 1); // warm-up: JIT, pools
     console.log(`== ${mode} (latency ms; added = target − direct; ratio = Portkey added / Tollgate added)`);
-    console.log('conns | direct p50/p90/p99   rps    | tollgate added p50/p90/p99   rps    | portkey added p50/p90/p99   rps    | ratio p50  p99 | rps tollgate/portkey');
+    console.log('conns | direct p50/p90/p99   rps    | bare node added p50/p90/p99 rps | tollgate added p50/p90/p99   rps    | portkey added p50/p90/p99   rps    | ratio p50  p99 | rps tollgate/portkey');
     for (const conns of connections) {
       const results: Record<string, WrkResult[]> = {};
       for (let r = 0; r < runs; r++) {
@@ -146,6 +148,7 @@ async function main() {
       const line = [
         String(conns).padStart(5),
         `${f(m('direct', 'p50'))}/${f(m('direct', 'p90'))}/${f(m('direct', 'p99'))} ${f(m('direct', 'rps'), 0).padStart(7)}`,
+        `${f(added('bare', 'p50'), 3)}/${f(added('bare', 'p90'), 3)}/${f(added('bare', 'p99'), 3)} ${f(m('bare', 'rps'), 0).padStart(7)}`,
         `${f(added('tollgate', 'p50'), 3)}/${f(added('tollgate', 'p90'), 3)}/${f(added('tollgate', 'p99'), 3)} ${f(m('tollgate', 'rps'), 0).padStart(7)}`,
         skipPortkey ? 'skipped' : `${f(added('portkey', 'p50'), 3)}/${f(added('portkey', 'p90'), 3)}/${f(added('portkey', 'p99'), 3)} ${f(m('portkey', 'rps'), 0).padStart(7)}`,
         skipPortkey ? '' : `${f(added('portkey', 'p50') / Math.max(added('tollgate', 'p50'), 0.001), 1)}x ${f(added('portkey', 'p99') / Math.max(added('tollgate', 'p99'), 0.001), 1)}x`,
@@ -174,6 +177,7 @@ async function main() {
   tollgateChild.send({ type: 'count' });
   const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
   console.log(`\n== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
+  console.log(`   Tollgate process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
   tollgateChild.send({ type: 'stop' });
   await new Promise((resolve) => tollgateChild.once('exit', resolve));
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 async function main() {
   const upstream = process.argv[2];
@@ -21,13 +22,17 @@ async function main() {
   await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
   const key = await post('/v1/keys', { name: 'bench', defaults: { feature: 'bench' } });
   await proxy.context.catalogue.refresh();
+  // Event-loop delay of the process under load: stalls here show up directly as added latency.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'count') {
       await proxy.context.spool.flush();
       const [row] = (await (await running.stores.clickhouse.query({ query: 'SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL', format: 'JSONEachRow' })).json()) as { rows: string; ids: string }[];
       const metrics = await proxy.context.metrics.registry.getSingleMetricAsString('tollgate_proxy_requests_total');
       const answered = metrics.split('\n').filter((l) => l.startsWith('tollgate_proxy_requests_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-      process.send?.({ type: 'count', recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
+      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      process.send?.({ type: 'count', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
       await running.stop();
       process.exit(0);
