@@ -6,7 +6,7 @@ import { EventStreamDecoder, encodeEventStreamMessage } from '../wire/event-stre
 import { anthropicUsage, toAnthropicRequest } from './anthropic.adapter';
 import { geminiUsage, toGeminiRequest } from './gemini.adapter';
 import { bedrockUsage } from './bedrock.adapter';
-import { OpenAiStreamPassthrough } from './openai.adapter';
+import { OpenAiAdapter, OpenAiStreamPassthrough } from './openai.adapter';
 
 describe('wire decoding', () => {
   it('SSE parser yields the same events however the bytes are split (CRLF, multi-byte UTF-8)', () => {
@@ -103,5 +103,19 @@ describe('translation', () => {
     const out = passthrough.push(Buffer.from(content + usage + 'data: [DONE]\n\n')) + passthrough.end();
     assert.equal(out, content + 'data: [DONE]\n\n');
     assert.deepEqual([passthrough.usage?.input, passthrough.usage?.output, passthrough.completed], [3, 1, true]);
+  });
+
+  it('reads usage from the tail of a forwarded OpenAI body, not from look-alikes inside the content', () => {
+    const adapter = new OpenAiAdapter();
+    const body = JSON.stringify({
+      id: 'x',
+      model: 'gpt-4o-mini-2024-07-18',
+      choices: [{ index: 0, message: { role: 'assistant', content: '{"usage": {"prompt_tokens": 999}}' }, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } },
+    });
+    const out = adapter.chatResponse({} as never, Buffer.from(body));
+    assert.deepEqual([out.usage?.input, out.usage?.cachedInput, out.usage?.output, out.servedModel, out.body], [12, 4, 5, 'gpt-4o-mini-2024-07-18', undefined]);
+    const none = adapter.chatResponse({} as never, Buffer.from(JSON.stringify({ model: 'm', choices: [{ message: { content: 'say "usage" {' } }] })));
+    assert.deepEqual([none.usage, none.outputText], [null, 'say "usage" {']);
   });
 });

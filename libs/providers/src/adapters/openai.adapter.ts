@@ -80,6 +80,9 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   chatResponse(_target: ProviderTarget, upstreamBody: Buffer): TranslatedResponse {
+    // Hot path: the body is forwarded as is, so only the usage object (at the end) and the model are read.
+    const tail = extractUsageTail(upstreamBody);
+    if (tail) return tail;
     const parsed = parseJson(upstreamBody) as { model?: string; usage?: OpenAiUsage; choices?: { message?: { content?: string | null } }[] } | undefined;
     const usage = openAiUsage(parsed?.usage);
     return {
@@ -174,4 +177,39 @@ export class OpenAiStreamPassthrough implements StreamTranslator {
     }
     return out;
   }
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+const MODEL_RE = /"model"\s*:\s*"([^"\\]*)"/;
+
+/**
+ * Reads `usage` and `model` from an OpenAI response without parsing the whole body: usage is the last top-level
+ * key OpenAI writes, so the last `"usage"` is located and only its object is parsed. Returns undefined (caller
+ * parses everything) when usage is absent, null or not where expected.
+ */
+function extractUsageTail(body: Buffer): TranslatedResponse | undefined {
+  const at = body.lastIndexOf(USAGE_KEY);
+  if (at === -1) return undefined;
+  let start = at + USAGE_KEY.length;
+  while (start < body.length && (body[start] === 0x20 || body[start] === 0x3a || body[start] === 0x0a || body[start] === 0x0d || body[start] === 0x09)) start++;
+  if (body[start] !== 0x7b /* { */) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return parseUsageSlice(body, start, i + 1);
+  }
+  return undefined;
+}
+
+function parseUsageSlice(body: Buffer, start: number, end: number): TranslatedResponse | undefined {
+  const usage = openAiUsage(parseJson(body.subarray(start, end)) as OpenAiUsage | undefined);
+  if (!usage) return undefined;
+  const head = body.toString('utf8', 0, Math.min(body.length, 512));
+  return { usage, servedModel: MODEL_RE.exec(head)?.[1] };
 }
