@@ -329,7 +329,7 @@ for (const factory of storeTargets) {
       assert.deepEqual([a.provider, a.model, a.input_tokens, a.estimated_cost], ['azure_openai', 'my-4o-mini-deploy', '12', '0.0000045']);
     });
 
-    it('rejects bad attribution with a 400 naming the header, and unknown keys with a 401, in OpenAI format', async () => {
+    it('rejects bad attribution with a 400 naming the header; enforces allowed models, revocation and unknown keys, in OpenAI format', async () => {
       await assert.rejects(
         openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'bad feature!' } }),
         (error: unknown) => error instanceof OpenAI.BadRequestError && /x-tollgate-feature/.test(error.message) && error.type === 'invalid_request_error',
@@ -338,6 +338,17 @@ for (const factory of storeTargets) {
         openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-customer': 'x'.repeat(200) } }),
         (error: unknown) => error instanceof OpenAI.BadRequestError && /x-tollgate-customer.*at most 128/.test(error.message),
       );
+      const limited = await post('/v1/keys', { name: 'embeddings-only', allowed_models: ['text-embedding-3-small'] });
+      const limitedClient = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: limited.key, maxRetries: 0 });
+      await assert.rejects(limitedClient.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError);
+      assert.deepEqual((await limitedClient.models.list()).data.map((m) => m.id), ['text-embedding-3-small']);
+      const revoke = await fetch(`${api}/v1/keys/${limited.id}`, { method: 'DELETE' });
+      assert.equal(revoke.status, 200);
+      await proxy.context.catalogue.refresh();
+      await assert.rejects(limitedClient.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError, 'a revoked key stops working at the next catalogue refresh');
+      const badDefaults = await fetch(`${api}/v1/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', defaults: { feature: 'has space' } }) });
+      assert.equal(badDefaults.status, 400);
+      assert.match(JSON.stringify(await badDefaults.json()), /defaults\.feature/);
       const stranger = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'tg-not-a-real-key', maxRetries: 0 });
       await assert.rejects(stranger.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError);
       await assert.rejects(
