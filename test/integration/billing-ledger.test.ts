@@ -164,6 +164,29 @@ describe('billing ledger on embedded stores', () => {
     });
   }
 
+  it('reads Parquet (typed columns: floats, timestamps) the same as CSV', async () => {
+    const csv = join(DATASETS, 'focus-sample/focus-1.0_official_sample_microsoft.csv');
+    const parquet = join(work, 'microsoft.parquet');
+    // ClickHouse writes the Parquet with typed columns, as exporters do: Float64 costs, DateTime charge periods, text tags.
+    await stores.clickhouse.command({
+      query: `INSERT INTO FUNCTION file({out:String}, 'Parquet')
+              SELECT * REPLACE (toFloat64OrNull(toString(BilledCost)) AS BilledCost, toFloat64OrNull(toString(EffectiveCost)) AS EffectiveCost,
+                                toFloat64OrNull(toString(ListCost)) AS ListCost, toFloat64OrNull(toString(ContractedCost)) AS ContractedCost,
+                                parseDateTimeBestEffortOrNull(toString(ChargePeriodStart)) AS ChargePeriodStart, parseDateTimeBestEffortOrNull(toString(ChargePeriodEnd)) AS ChargePeriodEnd)
+              FROM file({csv:String}, 'CSVWithNames')`,
+      query_params: { out: parquet, csv },
+    });
+    const described = await query<{ name: string; type: string }>(`DESCRIBE file({p:String}, 'Parquet')`, { p: parquet });
+    assert.match(described.find((c) => c.name === 'BilledCost')!.type, /Float64/);
+    const sourceId = randomUUID();
+    const result = await run(sourceId, parquet);
+    assert.equal(result.rows, 51);
+    const expected = expectedTotals(csv, focus);
+    const actual = await ledgerTotals(sourceId, ['BilledCost', 'EffectiveCost']);
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [key, sums] of expected) sums.forEach((sum, i) => assert.equal(new Decimal(actual.get(key)![i]).toFixed(2), sum.toFixed(2), key));
+  });
+
   it('reads CSV.gz the same as CSV', async () => {
     const path = join(work, 'oracle.csv.gz');
     writeFileSync(path, gzipSync(readFileSync(join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv'))));
