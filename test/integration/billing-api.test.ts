@@ -15,6 +15,7 @@ import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
 import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
 import { FakeOpenCostServer } from '../support/fake-opencost.server';
 import { FakeBigQueryServer } from '../support/fake-bigquery.server';
+import { FakeAzureBlobServer } from '../support/fake-azure-blob.server';
 
 /**
  * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
@@ -135,7 +136,10 @@ for (const factory of storeTargets) {
       3,
     );
 
+    const blob = new FakeAzureBlobServer('finopsexports', 'cost-exports');
+
     before(async () => {
+      await blob.start();
       await bigquery.start();
       await opencost.start();
       await azure.start();
@@ -153,6 +157,7 @@ for (const factory of storeTargets) {
       await azure.stop();
       await opencost.stop();
       await bigquery.stop();
+      await blob.stop();
       await app?.stop();
       await target?.cleanup();
     });
@@ -443,6 +448,32 @@ for (const factory of storeTargets) {
         { day: '2025-05-02', ServiceName: 'Vertex AI', ChargeCategory: 'Usage', net: '1.125', gross: '1.25', Tags: {}, ai_service: 'vertex_ai', ai_model: 'gemini-2.5-flash', usage_type: 'output_tokens' },
         { day: '2025-05-31', ServiceName: 'Invoice', ChargeCategory: 'Tax', net: '0.37', gross: '0.37', Tags: {}, ai_service: '', ai_model: '', usage_type: '' },
       ]);
+    });
+
+    it('syncs Azure amortized cost exports from a storage container (all list pages), then does nothing while the blobs are unchanged', async () => {
+      const amortized = join(DATASETS, 'azure/azure-ea-amortizedcost_finops-toolkit_EA_AmortizedCost_Small.csv');
+      blob.put('amortized/20230901-20230930/part_0_0001.csv', readFileSync(amortized));
+      blob.put('amortized/20230901-20230930/manifest.json', '{}');
+      blob.put('amortized/20230901-20230930/_SUCCESS', '');
+      blob.put('actual/20230901-20230930/part_0_0001.csv', 'not,for,this,source\n');
+      const created = await json('POST', '/v1/billing/sources', {
+        name: 'azure-exports',
+        kind: 'azure-blob-files',
+        settings: { container: 'cost-exports', prefix: 'amortized/', format: 'azure-amortized' },
+        credentials: { connectionString: blob.connectionString },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id);
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 28);
+      assert.deepEqual(run.inputs, [`${blob.url}/finopsexports/cost-exports/amortized/20230901-20230930/part_0_0001.csv`]);
+      assert.ok(blob.requests.some((r) => r.includes('marker=')), 'listing was paged');
+      const total = await ledgerTotal(created.body.id);
+      assert.equal(new Decimal(total.effective).toFixed(2), fileSum(amortized, 'Cost'));
+      const again = await syncAndWait(created.body.id);
+      assert.equal(again.status, 'succeeded');
+      assert.equal(again.rows, 0);
+      assert.deepEqual(await ledgerTotal(created.body.id), total);
     });
   });
 }

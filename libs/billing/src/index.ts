@@ -4,6 +4,7 @@ export * from './files/csv-problem.locator';
 export * from './labels/ai-labels.sql';
 export * from './ledger/billing-ledger.repository';
 export * from './ledger/billing-ledger.sync';
+export * from './connectors/azure-blob-files.connector';
 export * from './connectors/azure-cost-query.connector';
 export * from './connectors/bigquery-billing.connector';
 export * from './connectors/billing.connector';

@@ -3,7 +3,7 @@ import { ValidationError } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
-export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'aws-cost-explorer', 'azure-cost-query', 'gcp-bigquery', 'opencost'] as const;
+export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'azure-blob-files', 'aws-cost-explorer', 'azure-cost-query', 'gcp-bigquery', 'opencost'] as const;
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
@@ -27,6 +27,10 @@ export const sourceSettingsSchemas = {
       })
       .strict(),
     credentials: awsCredentials,
+  },
+  'azure-blob-files': {
+    settings: z.object({ container: z.string().min(1), prefix: z.string().default(''), format }).strict(),
+    credentials: z.object({ connectionString: z.string().min(1) }).strict(),
   },
   'aws-cost-explorer': {
     settings: z

@@ -6,6 +6,7 @@ import { ClickHouseClient } from '@clickhouse/client';
 import { DataSource, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig, Logger, ValidationError } from '@tollgate/core';
 import { CLICKHOUSE } from '@tollgate/storage';
+import { AzureBlobFilesConnector } from '../connectors/azure-blob-files.connector';
 import { AzureCostQueryConnector } from '../connectors/azure-cost-query.connector';
 import { BigQueryBillingConnector } from '../connectors/bigquery-billing.connector';
 import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
@@ -32,6 +33,7 @@ export interface SyncOptions {
 const FILE_AND_API_CONNECTORS: Record<string, BillingConnector | undefined> = {
   'local-files': new LocalFilesConnector(),
   's3-files': new S3FilesConnector(),
+  'azure-blob-files': new AzureBlobFilesConnector(),
   'aws-cost-explorer': new CostExplorerConnector(),
   'azure-cost-query': new AzureCostQueryConnector(),
   'gcp-bigquery': new BigQueryBillingConnector(),
