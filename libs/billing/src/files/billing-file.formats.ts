@@ -73,7 +73,8 @@ class Columns {
   text(...names: string[]): string {
     const present = names.filter((n) => this.byName.has(n));
     if (present.length === 0) return `CAST(NULL, 'Nullable(String)')`;
-    const exprs = present.map((n) => `nullIf(nullIf(trimBoth(toString(${quoteColumn(this.byName.get(n)!)})), 'NULL'), '')`);
+    // No trimming here (a copy of every value of every column); numbers and currencies are trimmed where parsed.
+    const exprs = present.map((n) => `nullIf(nullIf(toString(${quoteColumn(this.byName.get(n)!)}), 'NULL'), '')`);
     return exprs.length === 1 ? exprs[0] : `coalesce(${exprs.join(', ')})`;
   }
 
@@ -89,9 +90,9 @@ class Columns {
 
 /** NOT NULL money: an empty value fails the insert (and the line is then named), it is never read as 0. */
 function requiredMoney(expr: string, field: string): string {
-  return `toDecimal128(if(isNull(${expr}), toString(throwIf(isNull(${expr}), 'empty ${field}')), assumeNotNull(${expr})), 12)`;
+  return `toDecimal128(trimBoth(if(isNull(${expr}), toString(throwIf(isNull(${expr}), 'empty ${field}')), assumeNotNull(${expr}))), 12)`;
 }
-const optionalMoney = (expr: string) => `toDecimal128(${expr}, 12)`;
+const optionalMoney = (expr: string) => `toDecimal128(trimBoth(${expr}), 12)`;
 const time = (expr: string) => `parseDateTime64BestEffort(assumeNotNull(${expr}), 3, 'UTC')`;
 const timeUS = (expr: string) => `parseDateTime64BestEffortUS(assumeNotNull(${expr}), 3, 'UTC')`;
 /** Tags as a map: JSON objects, Azure's brace-less `"k": "v", …` text, or already a Map (Parquet). */
@@ -139,7 +140,7 @@ function focusMapping(headers: string[]): FileMapping {
     BillingAccountName: c.str('BillingAccountName'),
     SubAccountId: c.str('SubAccountId'),
     SubAccountName: c.str('SubAccountName'),
-    BillingCurrency: c.str('BillingCurrency'),
+    BillingCurrency: `trimBoth(${c.str('BillingCurrency')})`,
     BilledCost: requiredMoney(c.text('BilledCost'), 'BilledCost'),
     EffectiveCost: requiredMoney(c.text('EffectiveCost'), 'EffectiveCost'),
     ListCost: optionalMoney(c.text('ListCost')),
@@ -215,7 +216,7 @@ function curMapping(headers: string[]): FileMapping {
     BillingAccountName: c.str('bill_payer_account_name'),
     SubAccountId: c.str('line_item_usage_account_id'),
     SubAccountName: c.str('line_item_usage_account_name'),
-    BillingCurrency: c.str('line_item_currency_code'),
+    BillingCurrency: `trimBoth(${c.str('line_item_currency_code')})`,
     BilledCost: unblended,
     EffectiveCost: `multiIf(
       ${type} = 'SavingsPlanCoveredUsage', ${optionalMoney(`ifNull(${c.text('savings_plan_savings_plan_effective_cost')}, '0')`)},
@@ -296,7 +297,7 @@ function azureMapping(headers: string[], format: 'azure-actual' | 'azure-amortiz
     BillingAccountName: c.str('BillingAccountName'),
     SubAccountId: c.str('SubscriptionId'),
     SubAccountName: c.str('SubscriptionName'),
-    BillingCurrency: c.str('BillingCurrency', 'BillingCurrencyCode'),
+    BillingCurrency: `trimBoth(${c.str('BillingCurrency', 'BillingCurrencyCode')})`,
     BilledCost: format === 'azure-actual' ? cost : `if(${commitmentUsage}, toDecimal128(0, 12), ${cost})`,
     EffectiveCost: format === 'azure-actual' ? `if(${commitmentPurchase}, toDecimal128(0, 12), ${cost})` : cost,
     ListCost: `toDecimal128(${c.text('PayGPrice')}, 12) * ${quantity}`,
@@ -348,7 +349,7 @@ export function badValuePredicate(check: CheckedField): string {
   const v = new Columns([check.column]).text(check.column);
   const parses =
     check.kind === 'money' || check.kind === 'quantity'
-      ? `isNotNull(toDecimal128OrNull(${v}, 12))`
+      ? `isNotNull(toDecimal128OrNull(trimBoth(${v}), 12))`
       : check.kind === 'time'
         ? `isNotNull(parseDateTime64BestEffortOrNull(${v}, 3, 'UTC'))`
         : `isNotNull(parseDateTime64BestEffortUSOrNull(${v}, 3, 'UTC'))`;

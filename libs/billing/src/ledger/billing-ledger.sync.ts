@@ -25,6 +25,8 @@ export interface LedgerSyncResult {
   rows: number;
   periods: string[];
   totals: PeriodTotal[];
+  /** Where the time went: staging (ClickHouse reading and mapping the input), validation + totals, the swap. */
+  ms: { stage: number; validate: number; swap: number };
 }
 
 /**
@@ -66,17 +68,21 @@ export class BillingLedgerSync {
       onlyPeriods: request.skipOutsidePeriods ? request.periods : undefined };
     await this.repository.clearStaging(request.sourceId);
     try {
+      const t0 = Date.now();
       for (const file of request.files ?? []) await this.ingester.stage(file, ctx);
       if (request.rows?.length) {
         await this.repository.stageRows(request.rows.map((r) => ({ ...r, source_id: ctx.sourceId, source_kind: ctx.sourceKind, sync_run_id: ctx.syncRunId, ingest_version: ctx.ingestVersion })));
       }
+      const t1 = Date.now();
       await this.repository.validateStaged(request.sourceId, request.syncRunId, request.periods);
       const totals = await this.repository.stagedTotals(request.sourceId);
       const periods = [...new Set([...(request.periods ?? []), ...totals.map((t) => t.period)])].sort();
+      const t2 = Date.now();
       await this.repository.swap(request.sourceId, periods);
+      const ms = { stage: t1 - t0, validate: t2 - t1, swap: Date.now() - t2 };
       const rows = totals.reduce((n, t) => n + t.rows, 0);
-      this.logger.info('billing sync swapped', { sourceId: request.sourceId, run: request.syncRunId, rows, periods, ms: Date.now() - started });
-      return { rows, periods, totals };
+      this.logger.info('billing sync swapped', { sourceId: request.sourceId, run: request.syncRunId, rows, periods, ms: Date.now() - started, ...ms });
+      return { rows, periods, totals, ms };
     } finally {
       await this.repository.clearStaging(request.sourceId);
     }
