@@ -25,7 +25,8 @@ describe('readiness with a store down', () => {
 
   it('keeps /healthz green, answers /readyz 503 naming the store, and keeps serving', async () => {
     target = await embeddedTarget.create();
-    running = await launch({ ...target.env, REDIS_URL: `redis://127.0.0.1:${await deadPort()}` }, [apiStarter, proxyStarter]);
+    // A dead Redis never answers (BullMQ queues commands until it is back), so the probe ends at its timeout.
+    running = await launch({ ...target.env, READINESS_TIMEOUT_MS: '2000', REDIS_URL: `redis://127.0.0.1:${await deadPort()}` }, [apiStarter, proxyStarter]);
     for (const url of Object.values(running.urls)) {
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       const response = await fetch(`${url}/readyz`);

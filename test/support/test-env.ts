@@ -54,6 +54,8 @@ const baseEnv = (dataDir: string): Record<string, string> => ({
   LOG_LEVEL: 'warn',
   QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`,
   SHUTDOWN_TIMEOUT_MS: '20000',
+  // Two test files share two cores with their embedded engines; a loaded machine is not a store outage.
+  READINESS_TIMEOUT_MS: '30000',
 });
 
 export const embeddedTarget: TargetFactory = {

@@ -111,14 +111,19 @@ export class Stores {
 
   /** Probes every store; never throws — a failing store is reported with its error. */
   async readiness(): Promise<ReadinessReport> {
+    const timeoutMs = this.config.READINESS_TIMEOUT_MS;
     const [postgres, clickhouse, queue, migrations] = await Promise.all([
-      timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined)),
-      timed(this.modes.clickhouse, async () => {
-        const result = await this.clickhouse.ping();
-        if (!result.success) throw result.error;
-      }),
-      timed(this.modes.queue, () => this.queues.ping()),
-      timed('both', () => this.verifyMigrations()),
+      timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined), timeoutMs),
+      timed(
+        this.modes.clickhouse,
+        async () => {
+          const result = await this.clickhouse.ping();
+          if (!result.success) throw result.error;
+        },
+        timeoutMs,
+      ),
+      timed(this.modes.queue, () => this.queues.ping(), timeoutMs),
+      timed('both', () => this.verifyMigrations(), timeoutMs),
     ]);
     const checks = { postgres, clickhouse, queue, migrations };
     return { ready: Object.values(checks).every((c) => c.ok), checks };
@@ -157,7 +162,7 @@ export class Stores {
   }
 }
 
-async function timed(mode: string, probe: () => Promise<void>, timeoutMs = 3000): Promise<CheckResult> {
+async function timed(mode: string, probe: () => Promise<void>, timeoutMs: number): Promise<CheckResult> {
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -35,6 +35,8 @@ export const configSchema = z.object({
   TOLLGATE_COLLECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** 32-byte key (hex or base64) that encrypts provider credentials at rest; generated in the data dir when unset. */
   TOLLGATE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** How long /readyz waits for each store before reporting it down (the embedded PGlite serves one query at a time). */
+  READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
 });
