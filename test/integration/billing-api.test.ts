@@ -137,9 +137,29 @@ for (const factory of storeTargets) {
     );
 
     const blob = new FakeAzureBlobServer('finopsexports', 'cost-exports');
+    const focusView = new FakeBigQueryServer(
+      [
+        S('BilledCost', 'NUMERIC'), S('EffectiveCost', 'NUMERIC'), S('ListCost', 'NUMERIC'), S('BillingCurrency'), S('BillingAccountId'), S('SubAccountId'),
+        S('BillingPeriodStart', 'TIMESTAMP'), S('BillingPeriodEnd', 'TIMESTAMP'), S('ChargePeriodStart', 'TIMESTAMP'), S('ChargePeriodEnd', 'TIMESTAMP'),
+        S('ChargeCategory'), S('ServiceName'), S('ProviderName'), S('PublisherName'), S('SkuId'), S('ChargeDescription'),
+        { name: 'Tags', type: 'RECORD', mode: 'REPEATED', fields: [S('key'), S('value')] },
+      ],
+      [
+        { BilledCost: '0.301500000', EffectiveCost: '0.301500000', ListCost: '0.4515', BillingCurrency: 'USD', BillingAccountId: '01A2B3-C4D5E6-F70819', SubAccountId: 'ml-prod-123456',
+          BillingPeriodStart: '2025-05-01T00:00:00Z', BillingPeriodEnd: '2025-06-01T00:00:00Z', ChargePeriodStart: '2025-05-01T10:00:00Z', ChargePeriodEnd: '2025-05-01T11:00:00Z',
+          ChargeCategory: 'Usage', ServiceName: 'Vertex AI', ProviderName: 'Google Cloud', PublisherName: 'Google Cloud', SkuId: 'AAAA-BBBB-CCCC', ChargeDescription: 'Gemini 2.5 Flash Text Input - Predictions',
+          Tags: [{ key: 'team', value: 'search' }] },
+        { BilledCost: '-0.05', EffectiveCost: '-0.05', ListCost: null, BillingCurrency: 'USD', BillingAccountId: '01A2B3-C4D5E6-F70819', SubAccountId: 'ml-prod-123456',
+          BillingPeriodStart: '2025-05-01T00:00:00Z', BillingPeriodEnd: '2025-06-01T00:00:00Z', ChargePeriodStart: '2025-05-01T10:00:00Z', ChargePeriodEnd: '2025-05-01T11:00:00Z',
+          ChargeCategory: 'Credit', ServiceName: 'Vertex AI', ProviderName: 'Google Cloud', PublisherName: 'Google Cloud', SkuId: 'AAAA-BBBB-CCCC', ChargeDescription: 'Committed use discount',
+          Tags: [] },
+      ],
+      1,
+    );
 
     before(async () => {
       await blob.start();
+      await focusView.start();
       await bigquery.start();
       await opencost.start();
       await azure.start();
@@ -158,6 +178,7 @@ for (const factory of storeTargets) {
       await opencost.stop();
       await bigquery.stop();
       await blob.stop();
+      await focusView.stop();
       await app?.stop();
       await target?.cleanup();
     });
@@ -474,6 +495,33 @@ for (const factory of storeTargets) {
       assert.equal(again.status, 'succeeded');
       assert.equal(again.rows, 0);
       assert.deepEqual(await ledgerTotal(created.body.id), total);
+    });
+
+    it("reads Google's FOCUS view in BigQuery (NUMERIC costs, TIMESTAMP periods, label records as Tags)", async () => {
+      const created = await json('POST', '/v1/billing/sources', {
+        name: 'gcp-focus',
+        kind: 'gcp-bigquery',
+        settings: { projectId: 'finops-test', table: 'finops-test.billing.focus_v1', focusView: true, apiEndpoint: focusView.url },
+        credentials: { accessToken: focusView.token },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const run = await syncAndWait(created.body.id, { period: '2025-05' });
+      assert.equal(run.status, 'succeeded', run.error);
+      assert.equal(run.rows, 2);
+      assert.equal(focusView.requests.length, 2, 'one row per page: jobs.query then getQueryResults');
+      assert.match(focusView.requests[0].body.query, /FROM `finops-test\.billing\.focus_v1` WHERE FORMAT_TIMESTAMP/);
+      const lines = await (
+        await app.stores.clickhouse.query({
+          query: `SELECT toString(ChargePeriodStart) AS start, ChargeCategory, toString(BilledCost) AS billed, toString(ListCost) AS list, Tags, ai_service, ai_model
+                  FROM billing_lines WHERE source_id = {sourceId:String} ORDER BY billed DESC`,
+          query_params: { sourceId: created.body.id },
+          format: 'JSONEachRow',
+        })
+      ).json();
+      assert.deepEqual(lines, [
+        { start: '2025-05-01 10:00:00.000', ChargeCategory: 'Usage', billed: '0.3015', list: '0.4515', Tags: { team: 'search' }, ai_service: 'vertex_ai', ai_model: 'gemini-2.5-flash' },
+        { start: '2025-05-01 10:00:00.000', ChargeCategory: 'Credit', billed: '-0.05', list: null, Tags: {}, ai_service: 'vertex_ai', ai_model: '' },
+      ]);
     });
   });
 }

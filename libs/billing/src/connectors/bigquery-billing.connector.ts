@@ -11,6 +11,8 @@ interface BigQueryBillingSettings {
   /** `project.dataset.gcp_billing_export_v1_XXXX` (standard) or `…resource_v1_XXXX` (detailed, with resource names). */
   table: string;
   detailed: boolean;
+  /** The table is Google's FOCUS view over the export: rows already carry FOCUS columns. */
+  focusView: boolean;
   location?: string;
   apiEndpoint?: string;
   restatementMonths: number;
@@ -37,6 +39,7 @@ export class BigQueryBillingConnector implements BillingConnector {
           today,
         );
     const client = new BigQuery(this.options(settings, ctx.credentials));
+    if (settings.focusView) return this.collectFocusView(client, settings, months, ctx.workDir);
     const resource = settings.detailed ? 'resource.name AS resource_name, resource.global_name AS resource_global_name,' : '';
     const query = `SELECT billing_account_id, service.description AS service, sku.id AS sku_id, sku.description AS sku_description,
   project.id AS project_id, project.name AS project_name, location.region AS region, ${resource}
@@ -66,6 +69,39 @@ WHERE invoice.month IN UNNEST(@months)`;
       files: [{ location: { kind: 'local', path }, name: `bigquery:${settings.table} invoice.month ${months.map((m) => m.slice(0, 7)).join(',')}`, format: 'focus' }],
       periods: months,
       inputs: [`BigQuery ${settings.table} invoice months ${months.map((m) => m.slice(0, 7)).join(', ')} (${count} rows)`],
+      cursor: { throughMonth: months[months.length - 1] },
+    };
+  }
+
+  /** Google's FOCUS view: FOCUS columns as they are; timestamps, NUMERIC (Big) and label arrays turned into text. */
+  private async collectFocusView(client: BigQuery, settings: BigQueryBillingSettings, months: string[], workDir: string): Promise<CollectedInput> {
+    const path = join(workDir, 'bigquery-focus.ndjson');
+    const out = createWriteStream(path);
+    let count = 0;
+    try {
+      const [rows] = await client.query({
+        query: `SELECT * FROM \`${settings.table}\` WHERE FORMAT_TIMESTAMP('%Y%m', BillingPeriodStart, 'UTC') IN UNNEST(@months)`,
+        params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) },
+        location: settings.location,
+      });
+      for (const row of rows as Record<string, unknown>[]) {
+        count++;
+        const line: Record<string, string | null> = {};
+        for (const [key, value] of Object.entries(row)) line[key] = key === 'Tags' ? JSON.stringify(tagsObject(value)) : focusText(value);
+        if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
+      }
+    } catch (error) {
+      const code = (error as { code?: number }).code;
+      if (code === 400 || code === 403 || code === 404) throw ValidationError.field('settings', `BigQuery refused the FOCUS view query: ${(error as Error).message}`);
+      throw new UnavailableError(`BigQuery FOCUS view query failed: ${(error as Error).message}`, error);
+    } finally {
+      out.end();
+      await once(out, 'finish');
+    }
+    return {
+      files: [{ location: { kind: 'local', path }, name: `bigquery:${settings.table} ${months.map((m) => m.slice(0, 7)).join(',')}`, format: 'focus' }],
+      periods: months,
+      inputs: [`BigQuery FOCUS view ${settings.table} billing periods ${months.map((m) => m.slice(0, 7)).join(', ')} (${count} rows)`],
       cursor: { throughMonth: months[months.length - 1] },
     };
   }
@@ -152,4 +188,21 @@ function focusRow(r: BillingExportRow, settings: BigQueryBillingSettings): Recor
     x_UsageType: r.sku_description ?? '',
     Tags: JSON.stringify(Object.fromEntries((r.labels ?? []).map((l) => [l.key, l.value]))),
   };
+}
+
+function focusText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'object' && 'value' in (value as object)) return String((value as { value: unknown }).value);
+  // NUMERIC/BIGNUMERIC arrive as Big.js numbers: their own toString is the exact decimal.
+  if (typeof value === 'object' && (value as object).toString !== Object.prototype.toString) return String(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+/** Tags as a key → value object, whether BigQuery gives a JSON value, JSON text or an array of {key, value}. */
+function tagsObject(value: unknown): Record<string, string> {
+  if (value === null || value === undefined) return {};
+  if (Array.isArray(value)) return Object.fromEntries(value.map((t: { key: string; value: unknown }) => [t.key, String(t.value ?? '')]));
+  if (typeof value === 'string') return value ? (JSON.parse(value) as Record<string, string>) : {};
+  return value as Record<string, string>;
 }

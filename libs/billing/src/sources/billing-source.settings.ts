@@ -76,6 +76,7 @@ export const sourceSettingsSchemas = {
         projectId: z.string().min(1),
         table: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/, 'project.dataset.table'),
         detailed: z.boolean().default(false),
+        focusView: z.boolean().default(false),
         location: z.string().optional(),
         apiEndpoint: z.string().url().optional(),
         restatementMonths: z.number().int().min(0).max(12).default(1),
