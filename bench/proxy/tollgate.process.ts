@@ -7,20 +7,24 @@ import { join } from 'node:path';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
+import { CredentialCipher, ProviderAdminService, loadSecretKey } from '@tollgate/providers';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 async function main() {
   const upstream = process.argv[2];
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   let proxy!: ProxyHandle;
+  // BENCH_TOLLGATE=all-in-one runs the api in the same process (as `npm start` does); the default is the proxy alone,
+  // as it runs in production, with telemetry straight into ClickHouse (chDB in-process here).
+  const allInOne = process.env.BENCH_TOLLGATE === 'all-in-one';
   const running = await launch(
     { TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0', LOG_LEVEL: 'error' },
-    [apiStarter, createProxyStarter({}, (h) => (proxy = h))],
+    allInOne ? [apiStarter, createProxyStarter({}, (h) => (proxy = h))] : [createProxyStarter({}, (h) => (proxy = h))],
   );
-  const post = async (path: string, body: unknown) => (await fetch(`${running.urls.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
-  const provider = await post('/v1/providers', { name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
-  await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
-  const key = await post('/v1/keys', { name: 'bench', defaults: { feature: 'bench' } });
+  const admin = new ProviderAdminService(running.stores.dataSource, new CredentialCipher(loadSecretKey(running.stores.config)));
+  const provider = await admin.createProvider({ name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
+  await admin.createDeployment(provider.id, { model: 'gpt-4o-mini' });
+  const key = await admin.createVirtualKey({ name: 'bench', defaults: { feature: 'bench' } }, (d) => d as Record<string, string>);
   await proxy.context.catalogue.refresh();
   // Event-loop delay of the process under load: stalls here show up directly as added latency.
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -32,7 +36,7 @@ async function main() {
       const metrics = await proxy.context.metrics.registry.getSingleMetricAsString('tollgate_proxy_requests_total');
       const answered = metrics.split('\n').filter((l) => l.startsWith('tollgate_proxy_requests_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-      process.send?.({ type: 'count', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
+      process.send?.({ type: 'count', mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
       await running.stop();
       process.exit(0);

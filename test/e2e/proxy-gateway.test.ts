@@ -5,6 +5,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter, startProxy } from '../../apps/proxy/src';
 import { RunningProcess, launch } from '@tollgate/runtime';
+import { loadSecretKey, proxyChannelToken } from '@tollgate/providers';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
 import { ANTHROPIC_TEXT, FakeAnthropicServer } from '../support/fake-llm-anthropic.server';
@@ -408,6 +409,10 @@ for (const factory of storeTargets) {
       const wrongScope = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: { authorization: `Bearer ${collectorOnly.token}` } });
       assert.equal(wrongScope.status, 401, 'a collector token does not read credentials');
       const proxyToken = await post('/v1/api-tokens', { name: 'proxy-1', scope: 'proxy' });
+      // A proxy sharing the api's TOLLGATE_SECRET_KEY may use the derived channel token instead (docker-compose).
+      const derived = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: { authorization: `Bearer ${proxyChannelToken(loadSecretKey(running.stores.config))}` } });
+      assert.equal(derived.status, 200);
+      assert.equal(((await derived.json()) as { targets: unknown[] }).targets.length > 0, true);
       const remote = await startProxy(running.stores, running.shutdown, {
         apiUrl: api,
         apiToken: proxyToken.token,

@@ -4,7 +4,7 @@ import { Agent } from 'undici';
 import { ConfigError, ShutdownCoordinator } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
 import { PRICING_ENTITIES, PriceOverrideRepository, PricingService } from '@tollgate/pricing';
-import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey } from '@tollgate/providers';
+import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey, proxyChannelToken } from '@tollgate/providers';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';
@@ -47,9 +47,11 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   let closeSink: () => Promise<void>;
   if (remote) {
     const collectorToken = options.collectorToken ?? stores.config.TOLLGATE_COLLECTOR_TOKEN;
-    if (!options.apiToken) throw new ConfigError('TOLLGATE_PROXY_TOKEN: a separate proxy needs an API token of scope proxy');
     if (!collectorToken) throw new ConfigError('TOLLGATE_COLLECTOR_TOKEN: a separate proxy needs the collector token');
-    source = new HttpCatalogueSource(options.apiUrl!, options.apiToken);
+    if (!options.apiToken && !stores.config.TOLLGATE_SECRET_KEY) {
+      throw new ConfigError('TOLLGATE_PROXY_TOKEN or TOLLGATE_SECRET_KEY: a separate proxy needs an API token of scope proxy or the key it shares with the api');
+    }
+    source = new HttpCatalogueSource(options.apiUrl!, options.apiToken ?? proxyChannelToken(loadSecretKey(stores.config)));
     const collector = new CollectorSink(options.apiUrl!, collectorToken);
     sink = collector;
     closeSink = () => collector.close();

@@ -73,7 +73,10 @@ export class VirtualKeysController {
     {
       provide: ProviderAdminService,
       inject: [DataSource, APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: AppConfig) => new ProviderAdminService(dataSource, new CredentialCipher(loadSecretKey(config))),
+      useFactory: (dataSource: DataSource, config: AppConfig) => {
+        const key = loadSecretKey(config);
+        return new ProviderAdminService(dataSource, new CredentialCipher(key), key);
+      },
     },
   ],
 })

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '@tollgate/core';
-import { CredentialCipher } from '../credentials/credential.cipher';
+import { CredentialCipher, isProxyChannelToken } from '../credentials/credential.cipher';
 import { CatalogueSnapshot, PostgresCatalogueSource, hashSecret } from '../catalogue/provider-catalogue';
 import { PROVIDER_KINDS } from '../provider.types';
 
@@ -73,6 +73,8 @@ export class ProviderAdminService {
   constructor(
     private readonly db: Queryable,
     private readonly cipher: CredentialCipher,
+    /** The credentials key, for the derived proxy channel token. */
+    private readonly secretKey?: Buffer,
   ) {}
 
   async createProvider(input: unknown, actor = 'api') {
@@ -171,6 +173,7 @@ export class ProviderAdminService {
   /** Throws UnauthorizedError unless `token` is a live API token of `scope`. */
   async verifyApiToken(token: string | undefined, scope: 'proxy' | 'collector' | 'admin'): Promise<void> {
     if (!token) throw new UnauthorizedError('missing bearer token');
+    if (scope === 'proxy' && this.secretKey && isProxyChannelToken(this.secretKey, token)) return;
     const rows = await this.db.query(`SELECT scope FROM tollgate.api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, [hashSecret(token)]);
     if (!rows.length || rows[0].scope !== scope) throw new UnauthorizedError(`a live API token of scope '${scope}' is required`);
   }

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AppConfig, ConfigError } from '@tollgate/core';
@@ -60,4 +60,19 @@ export class CredentialCipher {
       throw new ConfigError('credentials do not decrypt with this TOLLGATE_SECRET_KEY (key changed or data tampered with)');
     }
   }
+}
+
+/**
+ * The proxy ↔ api catalogue channel token derived from the credentials key: processes that share
+ * TOLLGATE_SECRET_KEY (the api and its proxies, as in docker-compose) authenticate without a separately issued token.
+ * Whoever holds the key can decrypt the credentials anyway, so this grants nothing the key does not.
+ */
+export function proxyChannelToken(key: Buffer): string {
+  return `tgp_${createHmac('sha256', key).update('tollgate proxy catalogue channel v1').digest('base64url')}`;
+}
+
+export function isProxyChannelToken(key: Buffer, presented: string): boolean {
+  const expected = Buffer.from(proxyChannelToken(key));
+  const given = Buffer.from(presented);
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
