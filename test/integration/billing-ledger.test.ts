@@ -226,6 +226,17 @@ describe('billing ledger on embedded stores', () => {
     assert.deepEqual(lines[5].Tags, {});
   });
 
+  it('labels nothing as AI in the real FOCUS sample except its GPU instance hours', async () => {
+    const sourceId = randomUUID();
+    await run(sourceId, FOCUS_1000);
+    const labelled = await query<{ ai_service: string; usage_type: string; n: string; gpu: string }>(
+      `SELECT ai_service, usage_type, toString(count()) AS n, toString(countIf(match(ChargeDescription, ' g[456][a-z]*[.]'))) AS gpu
+       FROM billing_lines WHERE source_id = {sourceId:String} AND ai_service != '' GROUP BY ai_service, usage_type`,
+      { sourceId },
+    );
+    assert.deepEqual(labelled, [{ ai_service: 'gpu_instance', usage_type: 'instance_hours', n: '8', gpu: '8' }]);
+  });
+
   describe('bad input fails the sync naming the file and line, and commits nothing from it', () => {
     const lines = () => readFileSync(ORACLE, 'utf8').split('\n');
     const write = (name: string, content: string) => {

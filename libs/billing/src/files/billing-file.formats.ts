@@ -174,7 +174,8 @@ function focusMapping(headers: string[]): FileMapping {
       service: c.text('ServiceName'),
       usage: c.text('x_UsageType', 'x_SkuMeterName', 'SkuMeter', 'ConsumedUnit'),
       description: c.text('ChargeDescription'),
-      gpuHints: `concat(${c.str('SkuId')}, ' ', ${c.str('ResourceType')}, ' ', ${c.str('x_SkuInstanceType', 'x_InstanceType', 'SkuPriceDetails')})`,
+      // Not SkuId: provider SKU ids are random strings ("…SGPUZK") that would read as GPUs.
+      gpuHints: `concat(${c.str('ResourceType')}, ' ', ${c.str('x_SkuInstanceType', 'x_InstanceType', 'SkuPriceDetails')})`,
     }),
   };
   const checks: CheckedField[] = [

@@ -12,7 +12,7 @@ export interface AiLabelInputs {
 }
 
 // Instance families with GPUs or ML accelerators: AWS p/g/trn/inf, Azure N-series, GCP a2/a3/g2 and node pools.
-const GPU_PATTERN = String.raw`(?i)(\b(p2|p3|p3dn|p4d|p4de|p5|p5e|p5en|g4dn|g4ad|g5|g5g|g6|g6e|gr6|trn1|trn2|inf1|inf2|dl1)\.[0-9a-z]+)|(standard_n[cdv][0-9])|(\bn[cdv][0-9]+[a-z_ ]*(v[0-9])?\b)|(\ba[23]-(high|mega|ultra|edge)gpu)|(\bg2-standard)|gpu|nvidia|\bh100\b|\ba100\b|\bl4\b`;
+const GPU_PATTERN = String.raw`(?i)(\b(p2|p3|p3dn|p4d|p4de|p5|p5e|p5en|g4dn|g4ad|g5|g5g|g6|g6e|gr6|trn1|trn2|inf1|inf2|dl1)\.[0-9a-z]+)|(standard_n[cdv][0-9])|(\bn[cdv][0-9]+[a-z_ ]*(v[0-9])?\b)|(\ba[23]-(high|mega|ultra|edge)gpu)|(\bg2-standard)|\b(gpus?|nvidia|h100|h200|a100|a10g|l4|l40s|v100)\b`;
 // Cheap substring pre-filter so the GPU regex only runs on lines that might match it (most lines are not GPUs).
 const GPU_HINT_WORDS = `['gpu', 'nvidia', 'h100', 'a100', 'l4', 'p2.', 'p3.', 'p3dn.', 'p4d', 'p5', 'g4dn.', 'g4ad.', 'g5.', 'g5g.', 'g6.', 'g6e.', 'gr6.', 'trn1', 'trn2', 'inf1', 'inf2', 'dl1.', 'standard_n', 'a2-', 'a3-', 'g2-standard', 'nc', 'nd', 'nv']`;
 // A model family, then version and size words; usage words are stripped first (RE2 has no lookahead to stop at them).
