@@ -71,7 +71,7 @@ SELECT {sourceId:String}, {sourceKind:String}, {sourceFile:String}, _row_number 
   ${exprs}
 FROM ${source}${ctx.onlyPeriods ? `\nWHERE has({onlyPeriods:Array(String)}, toString(billing_period))` : ''}`,
         query_params: { ...params, ...(ctx.onlyPeriods ? { onlyPeriods: ctx.onlyPeriods } : {}), sourceId: ctx.sourceId, sourceKind: ctx.sourceKind, sourceFile: file.name, syncRunId: ctx.syncRunId, ingestVersion: ctx.ingestVersion },
-        clickhouse_settings: { ...READ_SETTINGS, max_insert_threads: '4' },
+        clickhouse_settings: { ...READ_SETTINGS, max_insert_threads: '4', compile_expressions: 1, min_count_to_compile_expression: '0' },
       });
     } catch (error) {
       throw await this.diagnose(file, mapping.checks, error as Error);
