@@ -17,9 +17,11 @@ async function main() {
   // BENCH_TOLLGATE=all-in-one runs the api in the same process (as `npm start` does); the default is the proxy alone,
   // as it runs in production, with telemetry straight into ClickHouse (chDB in-process here).
   const allInOne = process.env.BENCH_TOLLGATE === 'all-in-one';
+  // BENCH_DELIVERY_MS: spool → ClickHouse delivery cadence (diagnostics: a huge value defers inserts to the final count).
+  const options = process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {};
   const running = await launch(
     { TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0', LOG_LEVEL: 'error' },
-    allInOne ? [apiStarter, createProxyStarter({}, (h) => (proxy = h))] : [createProxyStarter({}, (h) => (proxy = h))],
+    allInOne ? [apiStarter, createProxyStarter(options, (h) => (proxy = h))] : [createProxyStarter(options, (h) => (proxy = h))],
   );
   const admin = new ProviderAdminService(running.stores.dataSource, new CredentialCipher(loadSecretKey(running.stores.config)));
   const provider = await admin.createProvider({ name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
