@@ -187,6 +187,33 @@ describe('billing ledger on embedded stores', () => {
     for (const [key, sums] of expected) sums.forEach((sum, i) => assert.equal(new Decimal(actual.get(key)![i]).toFixed(2), sum.toFixed(2), key));
   });
 
+  it('reads CUR 2.0 (Data Exports snake_case columns, resource_tags as a JSON map) with the same totals as the legacy CUR', async () => {
+    const legacy = join(DATASETS, 'aws/aws-cur-legacy_focus_converters_sample-anonymous-aws-export-dataset.csv');
+    const rows = parse(readFileSync(legacy), { columns: true, bom: true }) as Row[];
+    // CUR 2.0 names are the legacy ones in snake_case: lineItem/UnblendedCost → line_item_unblended_cost.
+    const snake = (h: string) => h.split('/').map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()).join('_');
+    const headers = Object.keys(rows[0]);
+    const quote = (v: string) => `"${v.replace(/"/g, '""')}"`;
+    const lines = [
+      [...headers.map(snake), 'resource_tags'].map(quote).join(','),
+      ...rows.map((r, i) => [...headers.map((h) => r[h]), i % 2 === 0 ? '{"user_team": "search"}' : ''].map(quote).join(',')),
+    ];
+    const path = join(work, 'cur2.csv');
+    writeFileSync(path, lines.join('\n') + '\n');
+    const sourceId = randomUUID();
+    const result = await run(sourceId, path);
+    assert.equal(result.rows, 1281);
+    const expected = expectedTotals(legacy, cur);
+    const actual = await ledgerTotals(sourceId, ['BilledCost']);
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+    for (const [key, [sum]] of expected) assert.equal(new Decimal(actual.get(key)![0]).toFixed(2), sum.toFixed(2), key);
+    const tags = await query<{ source_line: string; Tags: Record<string, string> }>(
+      `SELECT source_line, Tags FROM billing_lines WHERE source_id = {sourceId:String} AND source_line IN (2, 3) ORDER BY source_line`,
+      { sourceId },
+    );
+    assert.deepEqual(tags, [{ source_line: '2', Tags: { user_team: 'search' } }, { source_line: '3', Tags: {} }]);
+  });
+
   it('reads CSV.gz the same as CSV', async () => {
     const path = join(work, 'oracle.csv.gz');
     writeFileSync(path, gzipSync(readFileSync(join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv'))));
