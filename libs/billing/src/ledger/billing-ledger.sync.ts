@@ -84,7 +84,10 @@ export class BillingLedgerSync {
       this.logger.info('billing sync swapped', { sourceId: request.sourceId, run: request.syncRunId, rows, periods, ms: Date.now() - started, ...ms });
       return { rows, periods, totals, ms };
     } finally {
-      await this.repository.clearStaging(request.sourceId);
+      // Not fatal once swapped: the next sync of the source clears staging before it starts.
+      await this.repository.clearStaging(request.sourceId).catch((error: unknown) => {
+        this.logger.warn('could not clear billing staging', { sourceId: request.sourceId, error: (error as Error).message });
+      });
     }
   }
 }
