@@ -178,6 +178,7 @@ async function main() {
   const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
   console.log(`\n== Tollgate ran as: ${count.mode}`);
   console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
+  console.log(`   Tollgate process GC over the run: ${JSON.stringify(count.gc)}`);
   console.log(`   Tollgate process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
   tollgateChild.send({ type: 'stop' });
   await new Promise((resolve) => tollgateChild.once('exit', resolve));

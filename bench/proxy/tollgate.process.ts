@@ -8,7 +8,7 @@ import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
 import { CredentialCipher, ProviderAdminService, loadSecretKey } from '@tollgate/providers';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 
 async function main() {
   const upstream = process.argv[2];
@@ -31,6 +31,16 @@ async function main() {
   // Event-loop delay of the process under load: stalls here show up directly as added latency.
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind;
+      const major = kind === constants.NODE_PERFORMANCE_GC_MAJOR;
+      if (major) (gc.major++, (gc.majorMs += entry.duration));
+      else (gc.minor++, (gc.minorMs += entry.duration));
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'count') {
       await proxy.context.spool.flush();
@@ -38,7 +48,7 @@ async function main() {
       const metrics = await proxy.context.metrics.registry.getSingleMetricAsString('tollgate_proxy_requests_total');
       const answered = metrics.split('\n').filter((l) => l.startsWith('tollgate_proxy_requests_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-      process.send?.({ type: 'count', mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
+      process.send?.({ type: 'count', gc: { ...gc, minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), maxMs: Math.round(gc.maxMs) }, mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
       await running.stop();
       process.exit(0);
