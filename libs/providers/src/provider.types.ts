@@ -85,7 +85,8 @@ export interface UpstreamRequest {
   /** Path plus query string. */
   path: string;
   headers: Record<string, string>;
-  body: string;
+  /** A Buffer when the client's bytes are forwarded unchanged. */
+  body: string | Buffer;
 }
 
 /** What the gateway asks an adapter to produce for a chat completion. */
@@ -93,6 +94,8 @@ export interface ChatCallOptions {
   stream: boolean;
   /** OpenAI-style streams: ask upstream for the usage chunk (always true from the gateway). */
   upstreamUsage: boolean;
+  /** The client's request bytes: same-format adapters forward them as they are when nothing needs changing. */
+  rawBody?: Buffer;
 }
 
 /** Result of translating a complete (non-streamed) upstream response. */

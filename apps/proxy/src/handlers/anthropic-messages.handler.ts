@@ -30,7 +30,7 @@ export function handleAnthropicMessages(ctx: ProxyContext, req: IncomingMessage,
       stream,
       clientWantsUsage: true,
       supports: (t) => t.kind === 'anthropic',
-      build: (t) => anthropic.messagesRequest(t, t.upstreamModel === body.model ? raw.toString('utf8') : JSON.stringify({ ...body, model: t.upstreamModel }), extra),
+      build: (t) => anthropic.messagesRequest(t, t.upstreamModel === body.model ? raw : JSON.stringify({ ...body, model: t.upstreamModel }), extra),
       complete: (_t, b) => anthropic.nativeResponse(b),
       streamer: () => anthropic.nativeStream(),
       // Native callers get Anthropic's own error body.

@@ -21,7 +21,8 @@ function validateChat(body: Record<string, unknown>): ChatCompletionRequest {
 export function handleChatCompletions(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, startedAt: number): Promise<void> {
   return guard(ctx, res, async (setScope) => {
     const key = await authenticate(ctx, req);
-    const body = validateChat(parseBody(await readBody(req, ctx.maxBodyBytes)));
+    const raw = await readBody(req, ctx.maxBodyBytes);
+    const body = validateChat(parseBody(raw));
     const scope = beginScope(ctx, req, key, body, startedAt);
     setScope(scope);
     const stream = body.stream === true;
@@ -30,7 +31,7 @@ export function handleChatCompletions(ctx: ProxyContext, req: IncomingMessage, r
       stream,
       clientWantsUsage: body.stream_options?.include_usage === true,
       supports: (t) => ctx.adapters.for(t.kind) !== undefined,
-      build: (t) => ctx.adapters.for(t.kind)!.chatRequest(t, body, { stream, upstreamUsage: true }),
+      build: (t) => ctx.adapters.for(t.kind)!.chatRequest(t, body, { stream, upstreamUsage: true, rawBody: raw }),
       complete: (t, b, c) => ctx.adapters.for(t.kind)!.chatResponse(t, b, c),
       streamer: (t, c) => ctx.adapters.for(t.kind)!.chatStream(t, c),
       errorBody: (t, status, b) => JSON.stringify(ctx.adapters.for(t.kind)!.errorBody(status, b)),

@@ -189,7 +189,7 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   /** The Messages endpoint with the provider's auth; the body is already in Anthropic's format. */
-  messagesRequest(target: ProviderTarget, body: string, extraHeaders: Record<string, string> = {}): UpstreamRequest {
+  messagesRequest(target: ProviderTarget, body: string | Buffer, extraHeaders: Record<string, string> = {}): UpstreamRequest {
     const { origin, prefix } = splitBaseUrl(target.baseUrl || ANTHROPIC_BASE);
     const headers: Record<string, string> = {
       'content-type': 'application/json',

@@ -48,9 +48,13 @@ export class OpenAiAdapter implements ProviderAdapter {
   readonly kinds = ['openai', 'azure_openai', 'openai_compatible'] as const;
 
   chatRequest(target: ProviderTarget, body: ChatCompletionRequest, options: ChatCallOptions): UpstreamRequest {
-    const upstream: Record<string, unknown> = { ...body, model: target.upstreamModel };
     const askUsage = options.stream && options.upstreamUsage && !(target.kind === 'openai_compatible' && target.settings.streamUsage === false);
-    if (askUsage) upstream.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
+    const needsUsage = askUsage && body.stream_options?.include_usage !== true;
+    // Same model name and no usage to ask for: the client's bytes go upstream as they are (no re-serialisation of
+    // what can be a very large prompt).
+    if (options.rawBody && !needsUsage && body.model === target.upstreamModel) return this.request(target, 'chat/completions', options.rawBody);
+    const upstream: Record<string, unknown> = { ...body, model: target.upstreamModel };
+    if (needsUsage) upstream.stream_options = { ...(body.stream_options ?? {}), include_usage: true };
     return this.request(target, 'chat/completions', JSON.stringify(upstream));
   }
 
@@ -59,7 +63,7 @@ export class OpenAiAdapter implements ProviderAdapter {
   }
 
   /** Also used by the gateway for `/v1/responses`, which only OpenAI and Azure serve natively. */
-  request(target: ProviderTarget, operation: string, body: string): UpstreamRequest {
+  request(target: ProviderTarget, operation: string, body: string | Buffer): UpstreamRequest {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     const { apiKey, bearerToken } = target.credentials;
     let path: string;
