@@ -46,7 +46,15 @@ export class QueueBackend {
   worker<D = any, R = any>(name: string, processor: Processor<D, R>, opts: Omit<WorkerOptions, 'connection'> = {}): Worker<D, R> {
     const worker = this.target.kind === 'redis'
       ? new Worker<D, R>(name, processor, { ...opts, connection: this.redisConnection(), prefix: this.target.prefix })
-      : (new Worker<D, R>(name, processor, { ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions, createPostgresBackend as never) as Worker<D, R>);
+      : (new Worker<D, R>(
+          name,
+          processor,
+          // Idle workers wait on LISTEN with drainDelay as the timeout. Through pglite-socket every client shares one
+          // session, so a NOTIFY is answered to the producer's socket, not the listener's: the timeout is what wakes
+          // an embedded worker. One second bounds a new job's wait at a cost of one idle query a second per worker.
+          { drainDelay: 1, ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions,
+          createPostgresBackend as never,
+        ) as Worker<D, R>);
     worker.on('error', (error) => this.warnThrottled('worker error', { queue: name, error }));
     this.closables.push(worker);
     return worker;
@@ -55,7 +63,12 @@ export class QueueBackend {
   events(name: string): QueueEvents {
     const events = this.target.kind === 'redis'
       ? new QueueEvents(name, { connection: this.redisConnection(), prefix: this.target.prefix })
-      : (new QueueEvents(name, { connection: this.postgresConnection(), prefix: this.target.prefix } as never, createPostgresBackend as never) as QueueEvents);
+      : (new QueueEvents(
+          name,
+          // Same reason as workers' drainDelay: on the embedded backend the poll timeout, not NOTIFY, delivers events.
+          { blockingTimeout: 1000, connection: this.postgresConnection(), prefix: this.target.prefix } as never,
+          createPostgresBackend as never,
+        ) as QueueEvents);
     events.on('error', (error) => this.warnThrottled('queue events error', { queue: name, error }));
     this.closables.push(events);
     return events;
