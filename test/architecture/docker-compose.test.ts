@@ -28,7 +28,7 @@ const apps: Record<string, string> = { api: 'API_PORT', proxy: 'PROXY_PORT', wor
 
 /** Compose interpolation of `${VAR:?message}` as a user with those variables set would get it. */
 function interpolate(env: Record<string, string>): Record<string, string> {
-  const given: Record<string, string> = { TOLLGATE_SECRET_KEY: 'k'.repeat(64), TOLLGATE_COLLECTOR_TOKEN: 'c'.repeat(32) };
+  const given: Record<string, string> = { TOLLGATE_SECRET_KEY: 'ab'.repeat(32), TOLLGATE_COLLECTOR_TOKEN: 'c'.repeat(32) };
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+)(?::[?-][^}]*)?\}/g, (_, name: string) => given[name] ?? '')]),
   );

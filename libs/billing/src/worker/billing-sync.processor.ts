@@ -6,6 +6,16 @@ import { billingSyncJobSchema } from '../sources/billing-sync.job';
 import { BillingSyncService } from '../sources/billing-sync.service';
 
 /**
+ * Whether billing-sync jobs go through a BullMQ worker. Not on the embedded Postgres backend: pglite-socket runs every
+ * client on PGlite's one session and interleaves their extended-protocol messages, and one more polling worker
+ * there deadlocks the session for every app in the process (seen as "unnamed prepared statement does not exist"
+ * and hung jobs). There, on-demand syncs run in-process instead (BillingSourcesController).
+ */
+export function billingWorkerEnabled(queues: QueueBackend): boolean {
+  return queues.kind === 'redis';
+}
+
+/**
  * Runs `billing-sync` jobs (job schedulers per source and on-demand requests). Thin: parse, run, rethrow. Bad input
  * and bad configuration are unrecoverable (retrying reads the same bad file); unreachable or throttled providers are
  * retried by BullMQ with exponential backoff.
@@ -21,6 +31,10 @@ export class BillingSyncProcessor implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!billingWorkerEnabled(this.queues)) {
+      this.logger.info('billing syncs run in-process on the embedded queue backend; scheduled syncs need REDIS_URL');
+      return;
+    }
     this.worker = this.queues.worker(QueueName.BillingSync, (job) => this.process(job), { concurrency: 2 });
   }
 

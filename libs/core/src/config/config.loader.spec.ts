@@ -29,6 +29,12 @@ describe('loadConfig', () => {
     assert.match(error.message, /LOG_LEVEL/);
   });
 
+  it('takes a secret key only as 32 bytes in hex or base64, so a typo fails at boot rather than at first decrypt', () => {
+    assert.equal(loadConfig({ TOLLGATE_SECRET_KEY: 'ab'.repeat(32) }).TOLLGATE_SECRET_KEY, 'ab'.repeat(32));
+    assert.ok(loadConfig({ TOLLGATE_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') }).TOLLGATE_SECRET_KEY);
+    assert.throws(() => loadConfig({ TOLLGATE_SECRET_KEY: 'k'.repeat(64) }), /TOLLGATE_SECRET_KEY: must be a 32-byte key/);
+  });
+
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ REDIS_URL: '' }).REDIS_URL, undefined);
   });

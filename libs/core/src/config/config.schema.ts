@@ -33,8 +33,13 @@ export const configSchema = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(0),
   /** Bearer token proxies and SDKs use for POST /v1/telemetry; unset in embedded mode means one is generated in the data dir. */
   TOLLGATE_COLLECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  /** 32-byte key (hex or base64) that encrypts provider credentials at rest; generated in the data dir when unset. */
-  TOLLGATE_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** 32-byte key (hex or base64) that encrypts provider and billing credentials at rest; generated in the data dir when unset. */
+  TOLLGATE_SECRET_KEY: z
+    .string()
+    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32), {
+      message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
+    })
+    .optional(),
   /** How long /readyz waits for each store before reporting it down (the embedded PGlite serves one query at a time). */
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
