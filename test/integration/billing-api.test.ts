@@ -200,7 +200,7 @@ for (const factory of storeTargets) {
       const res = await json('POST', `/v1/billing/sources/${sourceId}/sync`, body);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       if (res.body.jobId) {
-        // The billing worker runs the job on either queue backend; wait for it through the queue events.
+        // Queue backend with a billing worker (Redis): wait for the job; otherwise the api ran the sync already.
         const job = await app.stores.queues.queue(QueueName.BillingSync).getJob(res.body.jobId);
         assert.ok(job);
         await job.waitUntilFinished(events, 120_000).catch(() => undefined);

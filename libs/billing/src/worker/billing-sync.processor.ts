@@ -6,10 +6,10 @@ import { billingSyncJobSchema } from '../sources/billing-sync.job';
 import { BillingSyncService } from '../sources/billing-sync.service';
 
 /**
- * Whether billing-sync jobs go through a BullMQ worker. Not on the embedded Postgres backend: pglite-socket runs every
- * client on PGlite's one session and interleaves their extended-protocol messages, and one more polling worker
- * there deadlocks the session for every app in the process (seen as "unnamed prepared statement does not exist"
- * and hung jobs). There, on-demand syncs run in-process instead (BillingSourcesController).
+ * Whether billing-sync jobs go through a BullMQ worker. Not yet on the embedded queue backend: with every client on
+ * PGlite's one session, a long sync job in the worker was seen to stall under a loaded machine in the full suite.
+ * There, on-demand syncs run in-process instead (BillingSourcesController) and scheduled syncs need REDIS_URL —
+ * a known gap of the PostgreSQL queue backend.
  */
 export function billingWorkerEnabled(queues: QueueBackend): boolean {
   return queues.kind === 'redis';
