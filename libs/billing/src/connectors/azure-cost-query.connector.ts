@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { UnavailableError, ValidationError } from '@tollgate/core';
-import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
 
 interface AzureQuerySettings {
   scope: string;
@@ -34,19 +34,7 @@ export class AzureCostQueryConnector implements BillingConnector {
     const settings = ctx.settings as unknown as AzureQuerySettings;
     const credentials = ctx.credentials as { tenantId: string; clientId: string; clientSecret: string } | undefined;
     if (!credentials) throw ValidationError.field('credentials', 'an Azure cost query source needs tenantId, clientId and clientSecret');
-    const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), ctx.now.getUTCDate()));
-    let start: Date;
-    let end: Date;
-    if (ctx.period) {
-      start = new Date(`${ctx.period}T00:00:00Z`);
-      end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-      if (end > today) end = today;
-    } else {
-      const cursorDay = (ctx.source.sync_cursor as { throughDay?: string } | null)?.throughDay;
-      const from = cursorDay ? new Date(`${cursorDay}T00:00:00Z`) : today;
-      start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - settings.restatementMonths, 1));
-      end = today;
-    }
+    const { start, end } = syncWindow(ctx, settings.restatementMonths);
     const token = await this.token(settings, credentials);
     const body = {
       type: settings.type,

@@ -12,6 +12,22 @@ export interface CollectContext {
   now: Date;
 }
 
+/**
+ * The days an API connector asks for: a requested month (clipped to today), or — incremental — from the start of
+ * the month `restatementMonths` before the cursor's day (clouds restate recent bills) up to today. UTC, end exclusive.
+ */
+export function syncWindow(ctx: CollectContext, restatementMonths: number): { start: Date; end: Date } {
+  const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), ctx.now.getUTCDate()));
+  if (ctx.period) {
+    const start = new Date(`${ctx.period}T00:00:00Z`);
+    const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
+    return { start, end: end > today ? today : end };
+  }
+  const cursorDay = (ctx.source.sync_cursor as { throughDay?: string } | null)?.throughDay;
+  const from = cursorDay ? new Date(`${cursorDay}T00:00:00Z`) : today;
+  return { start: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - restatementMonths, 1)), end: today };
+}
+
 export interface CollectedInput {
   files: BillingFileRef[];
   /** OpenCost allocation rows for `gpu_allocations` (instead of ledger files). */

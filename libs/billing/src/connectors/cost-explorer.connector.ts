@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { CostExplorerClient, GetCostAndUsageCommand, GetCostAndUsageCommandInput, Group, ResultByTime } from '@aws-sdk/client-cost-explorer';
 import { UnavailableError } from '@tollgate/core';
-import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
 
 interface CostExplorerSettings {
   region: string;
@@ -33,20 +33,7 @@ export class CostExplorerConnector implements BillingConnector {
       maxAttempts: 6,
       retryMode: 'adaptive',
     });
-    const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), ctx.now.getUTCDate()));
-    let start: Date;
-    let end: Date;
-    if (ctx.period) {
-      start = new Date(`${ctx.period}T00:00:00Z`);
-      end = new Date(start);
-      end.setUTCMonth(end.getUTCMonth() + 1);
-      if (end > today) end = today;
-    } else {
-      const cursorDay = (ctx.source.sync_cursor as { throughDay?: string } | null)?.throughDay;
-      const from = cursorDay ? new Date(`${cursorDay}T00:00:00Z`) : today;
-      start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - settings.restatementMonths, 1));
-      end = today;
-    }
+    const { start, end } = syncWindow(ctx, settings.restatementMonths);
     const periods = monthsBetween(start, new Date(end.getTime() - 1));
     const path = join(ctx.workDir, 'cost-explorer.ndjson');
     const out = createWriteStream(path);

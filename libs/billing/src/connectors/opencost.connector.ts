@@ -1,5 +1,5 @@
 import { ValidationError, UnavailableError, parseDecimal, toMoneyString } from '@tollgate/core';
-import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
 
 interface OpenCostSettings {
   endpoint: string;
@@ -36,19 +36,7 @@ export class OpenCostConnector implements BillingConnector {
 
   async collect(ctx: CollectContext): Promise<CollectedInput> {
     const settings = ctx.settings as unknown as OpenCostSettings;
-    const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), ctx.now.getUTCDate()));
-    let start: Date;
-    let end: Date;
-    if (ctx.period) {
-      start = new Date(`${ctx.period}T00:00:00Z`);
-      end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1));
-      if (end > today) end = today;
-    } else {
-      const cursorDay = (ctx.source.sync_cursor as { throughDay?: string } | null)?.throughDay;
-      const from = cursorDay ? new Date(`${cursorDay}T00:00:00Z`) : today;
-      start = new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() - settings.restatementMonths, 1));
-      end = today;
-    }
+    const { start, end } = syncWindow(ctx, settings.restatementMonths);
     const url = new URL(`${settings.endpoint.replace(/\/$/, '')}/allocation/compute`);
     url.searchParams.set('window', `${start.toISOString().slice(0, 19)}Z,${end.toISOString().slice(0, 19)}Z`);
     url.searchParams.set('step', settings.step);
