@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
-import { CredentialCipher, ProviderAdminService, loadSecretKey } from '@tollgate/providers';
+import { loadSecretKey } from '@tollgate/core';
+import { CredentialCipher, ProviderAdminService } from '@tollgate/providers';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 
 async function main() {

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Server } from 'node:http';
 import { Agent } from 'undici';
-import { ConfigError, ShutdownCoordinator } from '@tollgate/core';
+import { ConfigError, ShutdownCoordinator, loadSecretKey } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
 import { PRICING_ENTITIES, PriceOverrideRepository, PricingService } from '@tollgate/pricing';
-import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, loadSecretKey, proxyChannelToken } from '@tollgate/providers';
+import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, proxyChannelToken } from '@tollgate/providers';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';

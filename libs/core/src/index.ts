@@ -5,3 +5,4 @@ export * from './errors/domain.errors';
 export * from './money/money';
 export * from './logging/logger';
 export * from './lifecycle/shutdown.coordinator';
+export * from './config/secret-key';

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, APP_CONFIG } from '@tollgate/core';
+import { AppConfig, APP_CONFIG, loadSecretKey } from '@tollgate/core';
 import { validateAttributionDefaults } from '@tollgate/gateway';
-import { CredentialCipher, ProviderAdminService, loadSecretKey } from '@tollgate/providers';
+import { CredentialCipher, ProviderAdminService } from '@tollgate/providers';
 
 @Controller('v1')
 export class ProvidersController {

@@ -1,35 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { AppConfig, ConfigError } from '@tollgate/core';
+import { AppConfig, ConfigError, loadSecretKey } from '@tollgate/core';
 
 const VERSION = 'v1';
-
-function parseKey(text: string, source: string): Buffer {
-  const trimmed = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
-  const decoded = Buffer.from(trimmed, 'base64');
-  if (decoded.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(trimmed)) return decoded;
-  throw new ConfigError(`${source}: must be a 32-byte key as 64 hex characters or base64`);
-}
-
-/**
- * The master secret: TOLLGATE_SECRET_KEY, or in embedded mode one generated once into `<data dir>/secret.key`
- * (owner-only). Other libs read the same file, so whichever starts first creates it and the rest reuse it.
- */
-export function loadMasterSecret(config: AppConfig): Buffer {
-  if (config.TOLLGATE_SECRET_KEY) return parseKey(config.TOLLGATE_SECRET_KEY, 'TOLLGATE_SECRET_KEY');
-  const path = join(resolve(config.TOLLGATE_DATA_DIR), 'secret.key');
-  if (!existsSync(path)) {
-    mkdirSync(dirname(path), { recursive: true });
-    try {
-      writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-  }
-  return parseKey(readFileSync(path, 'utf8'), path);
-}
 
 /**
  * AES-256-GCM for billing source credentials at rest, with a key derived (HKDF-SHA256) from the master secret for
@@ -44,7 +16,7 @@ export class BillingCredentialsCipher {
   }
 
   static fromConfig(config: AppConfig): BillingCredentialsCipher {
-    return new BillingCredentialsCipher(loadMasterSecret(config));
+    return new BillingCredentialsCipher(loadSecretKey(config));
   }
 
   encrypt(credentials: Record<string, unknown>, sourceId: string): string {

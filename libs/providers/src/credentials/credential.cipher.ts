@@ -1,34 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { AppConfig, ConfigError } from '@tollgate/core';
+import { ConfigError } from '@tollgate/core';
 import { ProviderCredentials } from '../provider.types';
 
 const VERSION = 'v1';
-
-/** Parses a 32-byte key given as 64 hex characters or as base64 (44 characters). */
-export function parseSecretKey(text: string, source: string): Buffer {
-  const trimmed = text.trim();
-  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
-  const decoded = Buffer.from(trimmed, 'base64');
-  if (decoded.length === 32 && /^[A-Za-z0-9+/=_-]+$/.test(trimmed)) return decoded;
-  throw new ConfigError(`${source}: must be a 32-byte key as 64 hex characters or base64 (e.g. \`openssl rand -hex 32\`)`);
-}
-
-/**
- * The key that encrypts provider credentials: TOLLGATE_SECRET_KEY, or (when unset) one generated once into the data
- * dir with owner-only permissions, so an embedded install works out of the box and keeps working across restarts.
- */
-export function loadSecretKey(config: AppConfig): Buffer {
-  if (config.TOLLGATE_SECRET_KEY) return parseSecretKey(config.TOLLGATE_SECRET_KEY, 'TOLLGATE_SECRET_KEY');
-  const path = join(resolve(config.TOLLGATE_DATA_DIR), 'secret.key');
-  if (existsSync(path)) return parseSecretKey(readFileSync(path, 'utf8'), path);
-  mkdirSync(dirname(path), { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
-  return key;
-}
 
 /**
  * AES-256-GCM for credentials at rest: `v1:` + base64(iv ‖ tag ‖ ciphertext), a fresh 96-bit IV per value. The
