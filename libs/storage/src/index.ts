@@ -4,6 +4,7 @@ export * from './storage.tokens';
 export * from './project-paths';
 export * from './clickhouse/clickhouse.factory';
 export * from './clickhouse/clickhouse.migrator';
+export * from './clickhouse/clickhouse.raw-insert';
 export * from './postgres/postgres.options';
 export * from './queues/queue.backend';
 export * from './queues/queue-names';

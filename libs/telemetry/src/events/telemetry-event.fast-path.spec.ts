@@ -46,6 +46,14 @@ const variants: Record<string, unknown>[] = [
   { service_tier: 'batch' },
   { cache_write_tokens: 3, cache_write_1h_tokens: 4 },
   { feature: 7 },
+  { customer: 'x'.repeat(257) },
+  { region: null },
+  { output_tokens: 5.5 },
+  { image_tokens: 11 },
+  { input_tokens: 2 ** 40, output_tokens: 2 ** 33 },
+  { ttft_ms: 7 },
+  { provider_cost: '0.1', price_ref: 'p' },
+  { price_ref: 5 },
   { unknown_field: 1 },
 ];
 

@@ -1,9 +1,9 @@
-import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Logger, UnavailableError } from '@tollgate/core';
+import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
-import { LLM_REQUEST_COLUMNS, toTabSeparated } from './llm-request.tsv';
+import { encodeTabSeparated, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
 
 export interface TelemetryWriterOptions {
   table?: string;
@@ -311,19 +311,17 @@ export class ClickHouseTelemetryWriter {
 
   private async insertRows(rows: LlmRequestRow[]): Promise<void> {
     try {
-      const body = toTabSeparated(rows);
+      const body = encodeTabSeparated(rows);
       await this.withRetry('insert', () =>
-        this.client
-          .insert({
-            table: this.table,
-            columns: LLM_REQUEST_COLUMNS as [string, ...string[]],
-            values: Readable.from([body], { objectMode: false }),
-            format: 'TabSeparated',
-            // Rows carry canonical 'YYYY-MM-DD hh:mm:ss.mmm' UTC times: the strict parser is much faster than best_effort.
-            // The rollup views run side by side rather than one after another.
-            clickhouse_settings: { date_time_input_format: 'basic', parallel_view_processing: 1 },
-          })
-          .then(() => undefined),
+        insertRawBody(this.client, {
+          table: this.table,
+          columns: LLM_REQUEST_COLUMNS,
+          format: 'TabSeparated',
+          body,
+          // Rows carry canonical 'YYYY-MM-DD hh:mm:ss.mmm' UTC times: the strict parser is much faster than best_effort.
+          // The rollup views run side by side rather than one after another.
+          settings: { date_time_input_format: 'basic', parallel_view_processing: 1 },
+        }),
       );
     } catch (error) {
       if (rows.length > 1 && isOversizedError(error)) {

@@ -31,24 +31,49 @@ function mapCell(map: Record<string, string>): string {
   return `{${entries.map(([k, v]) => `${quote(k)}:${quote(v)}`).join(',')}}`;
 }
 
+/** A Map(String, String) cell without allocating for the usual empty map. */
+function tagsCell(map: Record<string, string>): string {
+  for (const _ in map) return mapCell(map);
+  return '{}';
+}
+
+const nullable = (v: string | number | null) => (v === null || v === undefined ? '\\N' : typeof v === 'string' ? tsvText(v) : v);
+
 /**
- * Rows as TabSeparated text. ClickHouse parses it about twice as fast as JSONEachRow (measured in
- * bench/ingest), and building it is cheaper than JSON.stringify of the row objects.
+ * One row as a TabSeparated line, columns in LLM_REQUEST_COLUMNS order. Every property is read by name (not through
+ * the column list) so the reads stay monomorphic: this is the collector's hottest loop. The spec checks the order.
  */
-export function toTabSeparated(rows: LlmRequestRow[]): string {
-  let out = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < LLM_REQUEST_COLUMNS.length; i++) {
-      const v = row[LLM_REQUEST_COLUMNS[i]] as unknown;
-      let cell: string;
-      if (v === null || v === undefined) cell = '\\N';
-      else if (typeof v === 'string') cell = tsvText(v);
-      else if (typeof v === 'number' || typeof v === 'boolean') cell = String(v);
-      else cell = mapCell(v as Record<string, string>);
-      line += i === 0 ? cell : `\t${cell}`;
+function tsvLine(r: LlmRequestRow): string {
+  const t = tsvText;
+  return (
+    `${t(r.ts)}\t${t(r.request_id)}\t${t(r.feature)}\t${t(r.customer)}\t${t(r.team)}\t${t(r.env)}\t${t(r.virtual_key)}\t` +
+    `${t(r.provider)}\t${t(r.provider_account)}\t${t(r.region)}\t${t(r.model)}\t${t(r.requested_model)}\t` +
+    `${r.rule_set_version}\t${t(r.rule_id)}\t${t(r.variant)}\t${r.attempt}\t${t(r.fallback_from)}\t${r.status}\t${t(r.error_class)}\t` +
+    `${r.input_tokens}\t${r.cached_input_tokens}\t${r.cache_write_tokens}\t${r.cache_write_1h_tokens}\t${r.output_tokens}\t` +
+    `${r.reasoning_tokens}\t${r.audio_input_tokens}\t${r.audio_output_tokens}\t${r.image_tokens}\t` +
+    `${t(r.usage_source)}\t${t(r.service_tier)}\t${r.streamed}\t${nullable(r.ttft_ms)}\t${r.latency_ms}\t` +
+    `${t(r.estimated_cost)}\t${nullable(r.provider_cost)}\t${t(r.price_ref)}\t${t(r.currency)}\t${tagsCell(r.tags)}\t${t(r.attempts)}\t` +
+    `${r.version}\t${r.prev_version}\t${t(r.prev_estimated_cost)}\t${t(r.prev_provider_cost)}\n`
+  );
+}
+
+/**
+ * Rows as a UTF-8 TabSeparated body, ready to send. ClickHouse parses TSV about twice as fast as JSONEachRow
+ * (measured in bench/ingest). Each line goes straight into one growing Buffer: no string of the whole batch is ever
+ * built, so there is no rope to flatten and no second copy when it is sent.
+ */
+export function encodeTabSeparated(rows: readonly LlmRequestRow[]): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(4096, rows.length * 512));
+  let used = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const line = tsvLine(rows[i]);
+    // A UTF-16 code unit takes at most 3 bytes in UTF-8.
+    if (used + line.length * 3 > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, used + line.length * 3));
+      buf.copy(bigger, 0, 0, used);
+      buf = bigger;
     }
-    out += line + '\n';
+    used += buf.write(line, used);
   }
-  return out;
+  return buf.subarray(0, used);
 }
