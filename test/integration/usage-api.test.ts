@@ -49,8 +49,10 @@ for (const factory of storeTargets) {
           ['2026-11-03T00:00:00Z', 'chat', 1, 0, 0, 1000, 200, '1.500000000000'],
         ],
       );
-      // quantilesBFloat16 returns a stored value (no interpolation): the median of 100 and 300 ms is the lower one.
-      assert.deepEqual([body.rows[0].latency_p50_ms, body.rows[0].latency_p95_ms, body.rows[0].currency], [100, 300, 'USD']);
+      // Nearest rank: p50 of {100, 300} is 100 and p95 is 300, each reported as its histogram bucket's value.
+      // 100 ms: floor(7·log2 100) − 13 = 33, the bucket of 96…105 ms (2^(46/7) ≈ 95.1, 2^(47/7) ≈ 105.02), reported as
+      // 2·96·105 / (96 + 105) = 100.299; 300 ms: bucket 44 = 283…312 ms, reported as 2·283·312 / 595 = 296.793.
+      assert.deepEqual([body.rows[0].latency_p50_ms, body.rows[0].latency_p95_ms, body.rows[0].currency], [100.299, 296.793, 'USD']);
     });
 
     it('uses the day × customer rollup for per-customer days and raw rows for a dimension no rollup has', async () => {

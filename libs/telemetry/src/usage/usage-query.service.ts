@@ -1,6 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { moneyString } from '../events/llm-request.row';
+import { LATENCY_BUCKET_COLUMNS, LATENCY_BUCKET_COUNT, latencyBucketSql, latencyPercentilesSql } from './latency-histogram';
 import { USAGE_DIMENSIONS, UsageDimension, UsageGrain, UsageQuery } from './usage-query';
+
+export { LATENCY_BUCKETS, LATENCY_PERCENTILES, latencyBucket, latencyBucketSql } from './latency-histogram';
+export type { LatencyBucket } from './latency-histogram';
 
 export const TOKEN_CLASSES = [
   'input_tokens',
@@ -28,6 +32,7 @@ export interface UsageRow {
   /** Decimal string at 12 places, in `currency`. */
   estimated_cost: string;
   provider_cost: string;
+  /** Nearest-rank percentiles from the latency histogram (see latency-histogram.ts for the accuracy); null without requests. */
   latency_p50_ms: number | null;
   latency_p95_ms: number | null;
 }
@@ -114,7 +119,7 @@ export class UsageQueryService {
         ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
         'sum(estimated_cost) AS estimated_cost',
         'sum(provider_cost) AS provider_cost',
-        'quantilesBFloat16IfMerge(0.5, 0.95)(latency_ms) AS latency',
+        `arrayCumSum([${LATENCY_BUCKET_COLUMNS.map((c) => `sum(${c})`).join(', ')}]) AS latency_cum`,
       ].join(', ');
     } else {
       table = 'llm_requests FINAL';
@@ -126,7 +131,8 @@ export class UsageQueryService {
         ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
         'sum(estimated_cost) AS estimated_cost',
         'sum(ifNull(provider_cost, toDecimal128(0, 12))) AS provider_cost',
-        'quantilesBFloat16(0.5, 0.95)(latency_ms) AS latency',
+        // The rollups' histogram built from raw rows, so both paths report the same percentiles.
+        `arrayCumSum(countResample(0, ${LATENCY_BUCKET_COUNT}, 1)(${latencyBucketSql('latency_ms')})) AS latency_cum`,
       ].join(', ');
     }
     for (const dim of USAGE_DIMENSIONS) {
@@ -137,19 +143,20 @@ export class UsageQueryService {
       params[`f_${dim}`] = values;
     }
     const keys = ['bucket', ...query.groupBy, 'currency'];
-    const sql = `SELECT formatDateTime(${bucketExpression(query.grain, timeColumn)}, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket,
+    const sql = `SELECT * EXCEPT (latency_cum), ${latencyPercentilesSql('latency_cum')} AS latency FROM (
+      SELECT formatDateTime(${bucketExpression(query.grain, timeColumn)}, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket,
         ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
       FROM ${table}
       WHERE ${where.join(' AND ')}
       GROUP BY ${keys.join(', ')}
-      ORDER BY ${keys.join(', ')}`;
+    )
+    ORDER BY ${keys.join(', ')}`;
     const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONEachRow' });
     const raw = await result.json<Record<string, unknown>>();
     const rows = raw.map((r): UsageRow => {
       const requests = num(r.requests);
       const errors = num(r.errors);
-      const latency = (r.latency as (number | null)[] | undefined) ?? [];
-      const ms = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) || requests === 0 ? null : Math.round(v * 1000) / 1000);
+      const latency = r.latency as number[];
       return {
         bucket: String(r.bucket),
         group: Object.fromEntries(query.groupBy.map((d) => [d, String(r[d])])),
@@ -169,8 +176,8 @@ export class UsageQueryService {
         },
         estimated_cost: moneyString(String(r.estimated_cost)),
         provider_cost: moneyString(String(r.provider_cost)),
-        latency_p50_ms: ms(latency[0]),
-        latency_p95_ms: ms(latency[1]),
+        latency_p50_ms: requests ? latency[0] : null,
+        latency_p95_ms: requests ? latency[1] : null,
       };
     });
     return { source: rollup ? 'rollup' : 'raw', table: rollup ? rollup.table : 'llm_requests', rows };
