@@ -25,6 +25,19 @@ const variants: Record<string, unknown>[] = [
   {},
   { ts: '2026-11-20T10:15:00Z' },
   { ts: '2026-02-30T10:15:00.000Z' },
+  { ts: '2024-02-29T23:59:59.999Z' },
+  { ts: '2100-02-29T10:15:00Z' },
+  { ts: '2000-02-29T00:00:00Z' },
+  { ts: '2026-11-20T24:00:00.000Z' },
+  { ts: '2026-11-20T10:60:00.000Z' },
+  { ts: '2026-11-20T10:15:60Z' },
+  { ts: '2026-13-20T10:15:00Z' },
+  { ts: '2026-11-00T10:15:00Z' },
+  { ts: '2026-11-20T10:15:00.12Z' },
+  { ts: '2026-11-20T10:15:00.1234Z' },
+  { ts: '2026-11-20T10:15:0a.123Z' },
+  { ts: '2026-11-20t10:15:00.123Z' },
+  { ts: '2026-11-20T10:15:00.123z' },
   { ts: '2026-11-20T10:15:00.123+01:00' },
   { ts: '2026-11-20 10:15:00Z' },
   { request_id: '' },
@@ -73,5 +86,11 @@ describe('telemetry event fast path', () => {
       assert.equal(validateTelemetryEvents([input]).valid.length === 1, consistent, JSON.stringify(change));
     }
     assert.ok(fastCount >= 5, 'the common shapes take the fast path');
+  });
+
+  it('takes every plain UTC timestamp, leap days included', () => {
+    for (const ts of ['2026-11-20T10:15:00.123Z', '2026-11-20T10:15:00Z', '2024-02-29T23:59:59.999Z', '2000-02-29T00:00:00Z', '2026-12-31T23:59:59Z']) {
+      assert.equal(fastParseTelemetryEvent({ ...base, ts })?.ts, ts, ts);
+    }
   });
 });

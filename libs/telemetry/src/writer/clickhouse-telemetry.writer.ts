@@ -70,14 +70,37 @@ interface StoredVersion {
   provider_cost: string;
 }
 
-/** Ids per de-dup lookup query, so query parameters stay well under the HTTP URI limit. */
-const LOOKUP_CHUNK = 10_000;
+/** What a batch left in the table: the version it wrote per request_id, or `undefined` if it failed. */
+type BatchResult = Map<string, StoredVersion> | undefined;
+
+interface BatchHandle {
+  /** Resolves once the batch has decided what to write (its lookup is done); only then may the next one look up. */
+  decided: Promise<void>;
+  /** Resolves (never rejects) once the batch is stored or has failed. */
+  settled: Promise<BatchResult>;
+}
+
+/** What a batch writes once looked up: the rows (restated ones with prev_* filled in) and their encoded body. */
+interface BatchPlan {
+  toWrite: { entry: Entry; row: LlmRequestRow }[];
+  duplicates: Entry[];
+  restated: number;
+  body?: Buffer;
+}
+
+/**
+ * Characters of request_ids per de-dup lookup query (each id counted with its quoting), so the `ids` query
+ * parameter stays well under a server's 1 MiB URI limit even URL-encoded; typical ids fit a whole batch in one query.
+ */
+const LOOKUP_CHUNK_CHARS = 256 * 1024;
 
 /**
  * The one batched writer of `llm_requests`. Rows are buffered and written in batches (on size or interval), one
- * batch at a time so each de-dup lookup sees every earlier batch. Transient errors are retried with exponential
- * backoff and jitter; a batch the server finds too large is split in halves. Failures are never swallowed: `write`
- * rejects, `enqueue`d rows go to `onBatchFailed` and make the next `flush()` reject with them.
+ * INSERT at a time. Each batch's de-dup lookup runs while the previous batch is being inserted and is then
+ * completed with what that batch wrote (or repeated, if it failed), so every batch is decided against every
+ * earlier one. Transient errors are retried with exponential backoff and jitter; a batch the server finds too large
+ * is split in halves. Failures are never swallowed: `write` rejects, `enqueue`d rows go to `onBatchFailed` and make
+ * the next `flush()` reject with them.
  */
 export class ClickHouseTelemetryWriter {
   private readonly logger = new Logger('telemetry-writer');
@@ -85,6 +108,7 @@ export class ClickHouseTelemetryWriter {
   private readonly opts: Required<Omit<TelemetryWriterOptions, 'onBatchFailed' | 'table'>> & Pick<TelemetryWriterOptions, 'onBatchFailed'>;
   private buffer: Entry[] = [];
   private chain: Promise<void> = Promise.resolve();
+  private last: BatchHandle = { decided: Promise.resolve(), settled: Promise.resolve(new Map()) };
   private timer?: NodeJS.Timeout;
   private inFlightRows = 0;
   private unreported: { rows: LlmRequestRow[]; error: Error }[] = [];
@@ -187,58 +211,67 @@ export class ClickHouseTelemetryWriter {
     for (let i = 0; i < entries.length; i += this.opts.maxBatchRows) {
       const batch = entries.slice(i, i + this.opts.maxBatchRows);
       this.inFlightRows += batch.length;
-      this.chain = this.chain.then(() =>
-        this.writeBatch(batch).finally(() => {
-          this.inFlightRows -= batch.length;
-        }),
-      );
+      const previous = this.last;
+      let decide!: () => void;
+      const decided = new Promise<void>((resolve) => (decide = resolve));
+      const settled = this.writeBatch(batch, previous, decide).finally(() => {
+        this.inFlightRows -= batch.length;
+      });
+      this.last = { decided, settled };
     }
+    this.chain = this.last.settled.then(() => undefined);
     return this.chain;
   }
 
-  private async writeBatch(entries: Entry[]): Promise<void> {
+  /**
+   * Looks the batch up while `previous` is still being inserted, then, once it has settled, completes the answer
+   * with what it wrote — or asks again if it failed, since part of it may have landed — and inserts. Never rejects.
+   */
+  private async writeBatch(entries: Entry[], previous: BatchHandle, decide: () => void): Promise<BatchResult> {
     const started = Date.now();
-    // A request_id twice in one batch: keep the highest version (the first of equals), the rest are duplicates.
-    const chosen = new Map<string, Entry>();
-    const duplicates: Entry[] = [];
-    for (const entry of entries) {
-      const other = chosen.get(entry.row.request_id);
-      if (!other) chosen.set(entry.row.request_id, entry);
-      else if (entry.row.version > other.row.version) {
-        duplicates.push(other);
-        chosen.set(entry.row.request_id, entry);
-      } else duplicates.push(entry);
-    }
-    let toWrite = [...chosen.values()];
-    let restated = 0;
     let lookupMs = 0;
+    let insertStarted = 0;
+    let plan: BatchPlan | undefined;
     try {
-      if (this.opts.dedupe) {
-        const stored = await this.lookup(toWrite.map((e) => e.row));
-        lookupMs = Date.now() - started;
-        const fresh: Entry[] = [];
-        for (const entry of toWrite) {
-          const existing = stored.get(entry.row.request_id);
-          if (!existing) {
-            fresh.push(entry);
-          } else if (existing.version >= entry.row.version) {
-            duplicates.push(entry);
-          } else {
-            // A newer version of a stored request: carry the superseded money so rollups add only the difference.
-            entry.row = {
-              ...entry.row,
-              prev_version: existing.version,
-              prev_estimated_cost: existing.estimated_cost,
-              prev_provider_cost: existing.provider_cost,
-            };
-            restated++;
-            fresh.push(entry);
-          }
-        }
-        toWrite = fresh;
+      await previous.decided;
+      // A request_id twice in one batch: keep the highest version (the first of equals), the rest are duplicates.
+      const chosen = new Map<string, Entry>();
+      const repeated: Entry[] = [];
+      for (const entry of entries) {
+        const other = chosen.get(entry.row.request_id);
+        if (!other) chosen.set(entry.row.request_id, entry);
+        else if (entry.row.version > other.row.version) {
+          repeated.push(other);
+          chosen.set(entry.row.request_id, entry);
+        } else repeated.push(entry);
       }
-      if (toWrite.length) await this.insertRows(toWrite.map((e) => e.row));
+      const unique = [...chosen.values()];
+      const lookupStarted = Date.now();
+      let stored = this.opts.dedupe ? await this.lookup(unique.map((e) => e.row)) : new Map<string, StoredVersion>();
+      lookupMs = Date.now() - lookupStarted;
+      // Encoded now, while the previous INSERT runs; redone below only if that batch changes the answer.
+      plan = this.plan(unique, repeated, stored);
+      plan.body = encodeTabSeparated(plan.toWrite.map((w) => w.row));
+      const before = await previous.settled;
+      if (this.opts.dedupe) {
+        if (!before) {
+          const again = Date.now();
+          stored = await this.lookup(unique.map((e) => e.row));
+          lookupMs += Date.now() - again;
+          plan = this.plan(unique, repeated, stored);
+        } else if (unique.some((e) => before.has(e.row.request_id))) {
+          for (const [id, version] of before) {
+            if (chosen.has(id) && version.version > (stored.get(id)?.version ?? 0)) stored.set(id, version);
+          }
+          plan = this.plan(unique, repeated, stored);
+        }
+      }
+      decide();
+      const rows = plan.toWrite.map((w) => w.row);
+      insertStarted = Date.now();
+      if (rows.length) await this.insertRows(rows, plan.body ?? encodeTabSeparated(rows));
     } catch (error) {
+      decide();
       const err = error instanceof Error ? error : new Error(String(error));
       this.counters.failedRows += entries.length;
       this.counters.lastError = err.message;
@@ -249,15 +282,39 @@ export class ClickHouseTelemetryWriter {
         else orphaned.push(entry.row);
       }
       if (orphaned.length) this.fail(orphaned, err);
-      return;
+      return undefined;
+    }
+    const written: BatchResult = new Map();
+    for (const { row } of plan.toWrite) {
+      written.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0' });
     }
     this.counters.batches++;
-    this.counters.written += toWrite.length - restated;
-    this.counters.restated += restated;
-    this.counters.duplicates += duplicates.length;
-    for (const entry of toWrite) if (entry.ticket) this.settle(entry.ticket, entry.row.prev_version > 0 ? 'restated' : 'written');
-    for (const entry of duplicates) if (entry.ticket) this.settle(entry.ticket, 'duplicates');
-    this.logger.debug('telemetry batch written', { rows: toWrite.length, duplicates: duplicates.length, restated, lookupMs, ms: Date.now() - started });
+    this.counters.written += plan.toWrite.length - plan.restated;
+    this.counters.restated += plan.restated;
+    this.counters.duplicates += plan.duplicates.length;
+    for (const { entry, row } of plan.toWrite) if (entry.ticket) this.settle(entry.ticket, row.prev_version > 0 ? 'restated' : 'written');
+    for (const entry of plan.duplicates) if (entry.ticket) this.settle(entry.ticket, 'duplicates');
+    this.logger.debug('telemetry batch written', { rows: plan.toWrite.length, duplicates: plan.duplicates.length, restated: plan.restated, lookupMs, insertMs: Date.now() - insertStarted, ms: Date.now() - started });
+    return written;
+  }
+
+  /** Splits unique rows into new ones, re-sends (stored at the same or a higher version) and restatements. */
+  private plan(unique: Entry[], repeated: Entry[], stored: Map<string, StoredVersion>): BatchPlan {
+    const plan: BatchPlan = { toWrite: [], duplicates: [...repeated], restated: 0 };
+    for (const entry of unique) {
+      const existing = stored.get(entry.row.request_id);
+      if (!existing) {
+        plan.toWrite.push({ entry, row: entry.row });
+      } else if (existing.version >= entry.row.version) {
+        plan.duplicates.push(entry);
+      } else {
+        // A newer version of a stored request: carry the superseded money so rollups add only the difference.
+        const row = { ...entry.row, prev_version: existing.version, prev_estimated_cost: existing.estimated_cost, prev_provider_cost: existing.provider_cost };
+        plan.toWrite.push({ entry, row });
+        plan.restated++;
+      }
+    }
+    return plan;
   }
 
   private settle(ticket: Ticket, kind: keyof WriteOutcome | undefined, error?: Error): void {
@@ -288,8 +345,12 @@ export class ClickHouseTelemetryWriter {
       if (r.ts < minTs) minTs = r.ts;
       if (r.ts > maxTs) maxTs = r.ts;
     }
-    for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
-      const ids = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.request_id);
+    for (let i = 0; i < rows.length; ) {
+      const ids: string[] = [];
+      for (let chars = 0; i < rows.length && (ids.length === 0 || chars + rows[i].request_id.length + 4 <= LOOKUP_CHUNK_CHARS); i++) {
+        ids.push(rows[i].request_id);
+        chars += rows[i].request_id.length + 4;
+      }
       const result = await this.withRetry('lookup', async () => {
         const rs = await this.client.query({
           query: `SELECT request_id, max(version) AS stored_version, argMax(estimated_cost, version) AS stored_cost,
@@ -309,9 +370,9 @@ export class ClickHouseTelemetryWriter {
     return found;
   }
 
-  private async insertRows(rows: LlmRequestRow[]): Promise<void> {
+  /** `body` is `rows` encoded; a batch the server finds too large is re-encoded in halves. */
+  private async insertRows(rows: LlmRequestRow[], body: Buffer): Promise<void> {
     try {
-      const body = encodeTabSeparated(rows);
       await this.withRetry('insert', () =>
         insertRawBody(this.client, {
           table: this.table,
@@ -327,8 +388,8 @@ export class ClickHouseTelemetryWriter {
       if (rows.length > 1 && isOversizedError(error)) {
         this.logger.warn('telemetry batch too large for the server, splitting', { rows: rows.length });
         const mid = rows.length >> 1;
-        await this.insertRows(rows.slice(0, mid));
-        await this.insertRows(rows.slice(mid));
+        const halves = [rows.slice(0, mid), rows.slice(mid)];
+        for (const half of halves) await this.insertRows(half, encodeTabSeparated(half));
         return;
       }
       throw error;
