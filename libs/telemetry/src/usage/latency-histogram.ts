@@ -71,11 +71,10 @@ export const LATENCY_BUCKETS: readonly LatencyBucket[] = bucketLows().map((low, 
 export const LATENCY_PERCENTILES = [50, 95] as const;
 
 /**
- * SQL for [p50, p95] from `cumulative`, a column holding arrayCumSum of the LATENCY_BUCKET_COUNT bucket counts.
- * An empty histogram gives bucket 0's estimate (0); callers report no requests as null.
+ * SQL for the buckets holding [p50, p95] (nearest rank: the first bucket whose cumulative count reaches ⌈q·n⌉), from
+ * `cumulative`, a column holding arrayCumSum of the LATENCY_BUCKET_COUNT counts. An empty histogram gives bucket 0.
+ * The caller maps buckets to LATENCY_BUCKETS[i].estimate: indexing a constant array per row costs more in ClickHouse.
  */
-export function latencyPercentilesSql(cumulative: string): string {
-  const estimates = `[${LATENCY_BUCKETS.map((b) => b.estimate).join(', ')}]`;
-  const ranks = LATENCY_PERCENTILES.map((p) => `intDiv(${cumulative}[-1] * ${p} + 99, 100)`).join(', ');
-  return `arrayMap(rank -> ${estimates}[arrayFirstIndex(c -> c >= rank, ${cumulative})], [${ranks}])`;
+export function latencyPercentileBucketsSql(cumulative: string): string {
+  return `[${LATENCY_PERCENTILES.map((p) => `toUInt8(arrayFirstIndex(c -> c >= intDiv(${cumulative}[-1] * ${p} + 99, 100), ${cumulative}) - 1)`).join(', ')}]`;
 }
