@@ -1,8 +1,10 @@
 // GET /v1/usage over 10 million generated requests: a 30-day group_by=feature,customer,model, answered from the
 // rollups, measured beside the same query forced onto the raw table (llm_requests FINAL) — the baseline of this run.
 // The requests are generated inside ClickHouse (INSERT … SELECT FROM numbers()), so the rollup views fill exactly as
-// they do on ingest. Target: rollup p50 under 300 ms.
+// they do on ingest. Target: rollup p50 under 300 ms. Also checks that both paths report the same latency p50/p95 and
+// how far those are from the exact nearest-rank percentiles (the histogram's documented bound is 4.95%).
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseUsageQuery, UsageQueryService } from '@tollgate/telemetry';
 import { benchEnv, fmt, startTelemetryApi } from '../ingest/bench-env';
 
@@ -59,6 +61,7 @@ async function timed(runs: number, fn: () => Promise<unknown>): Promise<number[]
 }
 
 async function main() {
+  const loadAtStart = loadavg();
   const env = benchEnv('usage-query');
   const running = await startTelemetryApi(env.vars);
   try {
@@ -83,7 +86,25 @@ async function main() {
     const query = parseUsageQuery(params);
     const rollupAnswer = await service.query(query);
     const rawAnswer = await service.query(query, { forceRaw: true });
-    const same = JSON.stringify(rollupAnswer.rows.map((r) => [r.group, r.requests, r.estimated_cost])) === JSON.stringify(rawAnswer.rows.map((r) => [r.group, r.requests, r.estimated_cost]));
+    const answerKey = (rows: typeof rollupAnswer.rows) => JSON.stringify(rows.map((r) => [r.group, r.requests, r.estimated_cost, r.latency_p50_ms, r.latency_p95_ms]));
+    const same = answerKey(rollupAnswer.rows) === answerKey(rawAnswer.rows);
+    // Exact nearest-rank percentiles (the ⌈q·n⌉-th smallest latency) per group, to measure the histogram's error.
+    const exact = await (
+      await ch.query({
+        query: `SELECT feature, customer, model, arraySort(groupArray(latency_ms)) AS l, l[intDiv(length(l) * 50 + 99, 100)] AS p50, l[intDiv(length(l) * 95 + 99, 100)] AS p95
+                FROM llm_requests FINAL GROUP BY feature, customer, model`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ feature: string; customer: string; model: string; p50: number; p95: number }>();
+    const exactByGroup = new Map(exact.map((e) => [`${e.feature}|${e.customer}|${e.model}`, e]));
+    const errors50: number[] = [];
+    const errors95: number[] = [];
+    for (const r of rollupAnswer.rows) {
+      const e = exactByGroup.get(`${r.group.feature}|${r.group.customer}|${r.group.model}`)!;
+      errors50.push(Math.abs(r.latency_p50_ms! - e.p50) / e.p50);
+      errors95.push(Math.abs(r.latency_p95_ms! - e.p95) / e.p95);
+    }
+    const pct = (errors: number[]) => `max ${(Math.max(...errors) * 100).toFixed(2)}%, mean ${((errors.reduce((a, b) => a + b, 0) / errors.length) * 100).toFixed(2)}%`;
     const rollupTimes = await timed(ROLLUP_RUNS, () => service.query(query));
     const rawTimes = await timed(RAW_RUNS, () => service.query(query, { forceRaw: true }));
     const qs = new URLSearchParams(params).toString();
@@ -101,12 +122,14 @@ async function main() {
         `requests generated         ${fmt(ROWS)} in ${generateSeconds.toFixed(1)} s (rollups optimized in ${optimizeSeconds.toFixed(1)} s)`,
         `rows: raw ${fmt(Number(counts[0].raw))}, hourly rollup ${fmt(Number(counts[0].hourly))}, daily rollup ${fmt(Number(counts[0].daily))}`,
         `query                      30 days, group_by=feature,customer,model, grain=month: ${rollupAnswer.rows.length} groups from ${rollupAnswer.table}`,
-        `rollup and raw answers     ${same ? 'identical (requests and cost per group)' : 'DIFFER'}`,
+        `rollup and raw answers     ${same ? 'identical (requests, cost, latency p50/p95 per group)' : 'DIFFER'}`,
+        `latency vs exact           relative error of p50 ${pct(errors50)}; p95 ${pct(errors95)} (exact nearest-rank values, ${errors50.length} groups)`,
         `baseline raw (FINAL) p50   ${p50(rawTimes).toFixed(0)} ms  (${RAW_RUNS} runs)`,
         `rollup p50 / p95           ${p50(rollupTimes).toFixed(0)} / ${percentile(rollupTimes, 0.95).toFixed(0)} ms  (${ROLLUP_RUNS} runs)`,
         `HTTP GET /v1/usage p50     ${p50(httpTimes).toFixed(0)} ms`,
         `raw / rollup               ${(p50(rawTimes) / p50(rollupTimes)).toFixed(1)}x faster from the rollup`,
         `rollup p50 / target 300ms  ${(p50(rollupTimes) / TARGET_MS).toFixed(2)} ${p50(rollupTimes) < TARGET_MS ? '(met)' : '(NOT met)'}`,
+        `load average               ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at end (1/5/15 min)`,
         `same at grain=day          rollup p50 ${p50(dayTimes).toFixed(0)} ms (${(await service.query(dayQuery)).rows.length} rows), raw p50 ${p50(dayRawTimes).toFixed(0)} ms, ${(p50(dayRawTimes) / p50(dayTimes)).toFixed(1)}x`,
       ].join('\n') + '\n',
     );
