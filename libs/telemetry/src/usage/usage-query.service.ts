@@ -142,15 +142,17 @@ export class UsageQueryService {
       where.push(`${dim} IN {f_${dim}:Array(String)}`);
       params[`f_${dim}`] = values;
     }
-    const keys = ['bucket', ...query.groupBy, 'currency'];
-    const sql = `SELECT * EXCEPT (latency_cum), ${latencyPercentileBucketsSql('latency_cum')} AS latency_buckets FROM (
-      SELECT formatDateTime(${bucketExpression(query.grain, timeColumn)}, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket,
-        ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
-      FROM ${table}
-      WHERE ${where.join(' AND ')}
-      GROUP BY ${keys.join(', ')}
-    )
-    ORDER BY ${keys.join(', ')}`;
+    const keys = ['bucket_start', ...query.groupBy, 'currency'];
+    // Grouped by the bucket's DateTime and formatted once per answer row, not once per rollup row.
+    const sql = `SELECT formatDateTime(bucket_start, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket, * EXCEPT (bucket_start, latency_cum),
+        ${latencyPercentileBucketsSql('latency_cum')} AS latency_buckets
+      FROM (
+        SELECT ${bucketExpression(query.grain, timeColumn)} AS bucket_start, ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
+        FROM ${table}
+        WHERE ${where.join(' AND ')}
+        GROUP BY ${keys.join(', ')}
+      )
+      ORDER BY ${keys.join(', ')}`;
     // Positional rows (JSONCompactEachRow) parse markedly faster than keyed objects on day/hour grains' many rows.
     const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' });
     const raw = await result.json<unknown[]>();
