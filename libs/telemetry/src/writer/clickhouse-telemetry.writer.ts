@@ -62,6 +62,8 @@ interface Ticket {
 interface Entry {
   row: LlmRequestRow;
   ticket?: Ticket;
+  /** The row as inserted (prev_* filled in for a restatement), once its batch is stored. */
+  stored?: LlmRequestRow;
 }
 
 interface StoredVersion {
@@ -70,8 +72,8 @@ interface StoredVersion {
   provider_cost: string;
 }
 
-/** What a batch left in the table: the version it wrote per request_id, or `undefined` if it failed. */
-type BatchResult = Map<string, StoredVersion> | undefined;
+/** A stored batch's entries by request_id (those it wrote carry `stored`), or `undefined` if it failed. */
+type BatchResult = Map<string, Entry> | undefined;
 
 interface BatchHandle {
   /** Resolves once the batch has decided what to write (its lookup is done); only then may the next one look up. */
@@ -232,10 +234,10 @@ export class ClickHouseTelemetryWriter {
     let lookupMs = 0;
     let insertStarted = 0;
     let plan: BatchPlan | undefined;
+    const chosen = new Map<string, Entry>();
     try {
       await previous.decided;
       // A request_id twice in one batch: keep the highest version (the first of equals), the rest are duplicates.
-      const chosen = new Map<string, Entry>();
       const repeated: Entry[] = [];
       for (const entry of entries) {
         const other = chosen.get(entry.row.request_id);
@@ -259,11 +261,16 @@ export class ClickHouseTelemetryWriter {
           stored = await this.lookup(unique.map((e) => e.row));
           lookupMs += Date.now() - again;
           plan = this.plan(unique, repeated, stored);
-        } else if (unique.some((e) => before.has(e.row.request_id))) {
-          for (const [id, version] of before) {
-            if (chosen.has(id) && version.version > (stored.get(id)?.version ?? 0)) stored.set(id, version);
+        } else {
+          let changed = false;
+          for (const entry of unique) {
+            const row = before.get(entry.row.request_id)?.stored;
+            if (row && row.version > (stored.get(row.request_id)?.version ?? 0)) {
+              stored.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0' });
+              changed = true;
+            }
           }
-          plan = this.plan(unique, repeated, stored);
+          if (changed) plan = this.plan(unique, repeated, stored);
         }
       }
       decide();
@@ -284,10 +291,7 @@ export class ClickHouseTelemetryWriter {
       if (orphaned.length) this.fail(orphaned, err);
       return undefined;
     }
-    const written: BatchResult = new Map();
-    for (const { row } of plan.toWrite) {
-      written.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0' });
-    }
+    for (const w of plan.toWrite) w.entry.stored = w.row;
     this.counters.batches++;
     this.counters.written += plan.toWrite.length - plan.restated;
     this.counters.restated += plan.restated;
@@ -295,7 +299,7 @@ export class ClickHouseTelemetryWriter {
     for (const { entry, row } of plan.toWrite) if (entry.ticket) this.settle(entry.ticket, row.prev_version > 0 ? 'restated' : 'written');
     for (const entry of plan.duplicates) if (entry.ticket) this.settle(entry.ticket, 'duplicates');
     this.logger.debug('telemetry batch written', { rows: plan.toWrite.length, duplicates: plan.duplicates.length, restated: plan.restated, lookupMs, insertMs: Date.now() - insertStarted, ms: Date.now() - started });
-    return written;
+    return chosen;
   }
 
   /** Splits unique rows into new ones, re-sends (stored at the same or a higher version) and restatements. */
