@@ -2,8 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { Pool } from 'pg';
-import { EmbeddedPostgres, QueueBackend, startEmbeddedPostgres } from '@tollgate/storage';
+import { connect, Socket } from 'node:net';
+import { Client, Pool } from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { EmbeddedPostgres, QueueBackend, startEmbeddedPostgres, withWholeProtocolCycles } from '@tollgate/storage';
 import { tempDir } from '../support/test-env';
 
 describe('embedded PostgreSQL (PGlite behind pglite-socket) under concurrent clients', () => {
@@ -18,7 +21,7 @@ describe('embedded PostgreSQL (PGlite behind pglite-socket) under concurrent cli
   });
 
   it('keeps each connection’s extended-protocol cycles whole while several queue workers start at once', async () => {
-    const queues = new QueueBackend({ kind: 'postgres', url: pg.url, prefix: 'pglite' });
+    const queues = new QueueBackend({ kind: 'postgres', url: pg.url, prefix: 'pglite', notifyReachesListeners: false });
     const workerErrors: Error[] = [];
     try {
       const names = ['a', 'b', 'c', 'd'];
@@ -62,4 +65,112 @@ describe('embedded PostgreSQL (PGlite behind pglite-socket) under concurrent cli
       await b.end();
     }
   });
+
+  it('runs a new job at once while a delayed job is due hours later (NOTIFY never reaches the idle worker)', async () => {
+    const queues = new QueueBackend({ kind: 'postgres', url: pg.url, prefix: 'pglite-delayed', notifyReachesListeners: false });
+    try {
+      const queue = queues.queue('delayed');
+      await queue.add('later', { v: 1 }, { delay: 6 * 3_600_000 });
+      const worker = queues.worker('delayed', async (job) => (job.data as { v: number }).v * 10);
+      // The worker learns of the delayed job and would wait for NOTIFY until it is due.
+      await once(worker, 'drained');
+      const events = queues.events('delayed');
+      await events.waitUntilReady();
+      const now = await queue.add('now', { v: 4 });
+      assert.equal(await now.waitUntilFinished(events, 60_000), 40);
+    } finally {
+      await queues.close();
+    }
+  });
+
+  it('refuses a message type PostgreSQL does not know (it would spin PGlite) and serves the others', async () => {
+    const raw = await rawSession(pg.url);
+    try {
+      raw.socket.write(Buffer.from([0x7a, 0, 0, 0, 8, 1, 2, 3, 4]));
+      const reply = await raw.next((b) => b.includes(0x45));
+      assert.equal(String.fromCharCode(reply[0]), 'E');
+      assert.match(reply.toString('latin1'), /C08P01\0Minvalid frontend message type 122/);
+      await assertServed(pg.url);
+    } finally {
+      raw.socket.destroy();
+    }
+  });
 });
+
+describe('embedded PostgreSQL when PGlite throws on a message', () => {
+  it('answers that client with an error instead of leaving the session wedged for every client', async () => {
+    const dir = tempDir('tollgate-pglite-throw-');
+    const db = await PGlite.create(dir);
+    let throwNext = false;
+    // A PGlite whose next protocol message fails, as a crash inside the WASM would.
+    const flaky = new Proxy(db, {
+      get(target, property) {
+        if (property === 'execProtocolRawStream') {
+          return (message: Uint8Array, options: unknown) => {
+            if (throwNext && message[0] === 0x51) {
+              throwNext = false;
+              return Promise.reject(new Error('simulated failure'));
+            }
+            return (target.execProtocolRawStream as (m: Uint8Array, o: unknown) => Promise<void>).call(target, message, options);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const server = new PGLiteSocketServer({ db: withWholeProtocolCycles(flaky), host: '127.0.0.1', port: 0, maxConnections: 4 });
+    await server.start();
+    const { port } = (server as unknown as { server: { address(): { port: number } } }).server.address();
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      throwNext = true;
+      await assert.rejects(client.query('SELECT 1'), /embedded PostgreSQL failed on this message: simulated failure/);
+      assert.deepEqual((await client.query('SELECT 2 AS x')).rows, [{ x: 2 }]);
+      await assertServed(url);
+    } finally {
+      await client.end();
+      await server.stop();
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A parameterised query from a fresh connection gets its answer (the session is not held by anyone else). */
+async function assertServed(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    assert.deepEqual((await client.query('SELECT $1::int + 1 AS x', [41])).rows, [{ x: 42 }]);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A hand-driven protocol session: startup done, then raw bytes in and out. */
+async function rawSession(url: string): Promise<{ socket: Socket; next(until: (buffered: Buffer) => boolean): Promise<Buffer> }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  await once(socket, 'connect');
+  let buffered = Buffer.alloc(0);
+  let waiter: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    waiter?.();
+  });
+  const next = async (until: (b: Buffer) => boolean): Promise<Buffer> => {
+    while (!until(buffered)) await new Promise<void>((resolve) => (waiter = resolve));
+    const out = buffered;
+    buffered = Buffer.alloc(0);
+    return out;
+  };
+  const params = Buffer.from('user\0postgres\0database\0postgres\0\0', 'latin1');
+  const startup = Buffer.alloc(8);
+  startup.writeInt32BE(8 + params.length);
+  startup.writeInt32BE(196_608, 4);
+  socket.write(Buffer.concat([startup, params]));
+  // Startup ends with ReadyForQuery: 'Z', length 5, status.
+  await next((b) => b.includes(Buffer.from([0x5a, 0, 0, 0, 5])));
+  return { socket, next };
+}

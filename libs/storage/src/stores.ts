@@ -67,7 +67,7 @@ export class Stores {
     const queues = new QueueBackend(
       config.REDIS_URL
         ? { kind: 'redis', url: config.REDIS_URL, prefix: config.QUEUE_PREFIX }
-        : { kind: 'postgres', url: postgresUrl, prefix: config.QUEUE_PREFIX },
+        : { kind: 'postgres', url: postgresUrl, prefix: config.QUEUE_PREFIX, notifyReachesListeners: !embeddedPostgres },
     );
     const healthPool = new Pool({ connectionString: postgresUrl, max: 2, connectionTimeoutMillis: 5000 });
     // An idle pooled client that errors (server restart) must not crash the process.

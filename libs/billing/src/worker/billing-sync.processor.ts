@@ -6,16 +6,6 @@ import { billingSyncJobSchema } from '../sources/billing-sync.job';
 import { BillingSyncService } from '../sources/billing-sync.service';
 
 /**
- * Whether billing-sync jobs go through a BullMQ worker. Not yet on the embedded queue backend: with every client on
- * PGlite's one session, a long sync job in the worker was seen to stall under a loaded machine in the full suite.
- * There, on-demand syncs run in-process instead (BillingSourcesController) and scheduled syncs need REDIS_URL —
- * a known gap of the PostgreSQL queue backend.
- */
-export function billingWorkerEnabled(queues: QueueBackend): boolean {
-  return queues.kind === 'redis';
-}
-
-/**
  * Runs `billing-sync` jobs (job schedulers per source and on-demand requests). Thin: parse, run, rethrow. Bad input
  * and bad configuration are unrecoverable (retrying reads the same bad file); unreachable or throttled providers are
  * retried by BullMQ with exponential backoff.
@@ -31,10 +21,6 @@ export class BillingSyncProcessor implements OnApplicationBootstrap, OnApplicati
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!billingWorkerEnabled(this.queues)) {
-      this.logger.info('billing syncs run in-process on the embedded queue backend; scheduled syncs need REDIS_URL');
-      return;
-    }
     this.worker = this.queues.worker(QueueName.BillingSync, (job) => this.process(job), { concurrency: 2 });
   }
 

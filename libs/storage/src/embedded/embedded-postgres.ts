@@ -8,6 +8,27 @@ import { Logger } from '@tollgate/core';
 const CYCLE_END = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
 /** Extended-protocol messages that open or continue a cycle: Parse, Bind, Describe, Execute, Close, Flush. */
 const CYCLE_PART = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeAt(0)));
+/** Every typed frontend message of protocol 3.0 (the cycle ones, copy, function call, password/SASL). */
+const FRONTEND_TYPES = new Set([...CYCLE_END, ...CYCLE_PART, ...['d', 'c', 'f', 'F', 'p'].map((c) => c.charCodeAt(0))]);
+const PROTOCOL_3 = 196_608;
+
+type RawStreamOptions = { onRawData?: (data: Uint8Array) => void; syncToFs?: boolean };
+
+/** A startup packet: no type byte, its length then the protocol version 3.0. */
+function isStartup(message: Uint8Array): boolean {
+  return message.length >= 8 && new DataView(message.buffer, message.byteOffset, message.byteLength).getInt32(4) === PROTOCOL_3;
+}
+
+/** ErrorResponse (severity, SQLSTATE, message), optionally followed by ReadyForQuery so the client can carry on. */
+function errorResponse(severity: 'ERROR' | 'FATAL', code: string, message: string, ready?: 'I' | 'T' | 'E'): Uint8Array {
+  const fields = Buffer.from(`S${severity}\0V${severity}\0C${code}\0M${message.replace(/\0/g, '')}\0\0`, 'utf8');
+  const head = Buffer.alloc(5);
+  head.write('E', 0);
+  head.writeInt32BE(4 + fields.length, 1);
+  const parts = [head, fields];
+  if (ready) parts.push(Buffer.from([0x5a, 0, 0, 0, 5, ready.charCodeAt(0)]));
+  return Buffer.concat(parts);
+}
 
 /**
  * pglite-socket feeds every connection's messages, one at a time, into PGlite's single session, and only keeps one
@@ -16,24 +37,44 @@ const CYCLE_PART = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((c) => c.charCodeA
  * asks `isInTransaction()` to decide whether to stick with the last connection; answering "yes" from a cycle's
  * first Parse/Bind until its Sync keeps each extended-protocol cycle whole. A disconnecting client's open cycle is
  * closed by the ROLLBACK the queue issues for it.
+ *
+ * Two ways one client could otherwise wedge the session for every client in the process are closed here too:
+ * - a throw from PGlite leaves pglite-socket's queue marked busy forever, so a throw becomes an ErrorResponse;
+ * - a message type PostgreSQL does not know sends PGlite into a busy loop, so it is refused before it gets there.
+ * A live client that opens a cycle or a transaction and then goes quiet still holds the session: that is the price
+ * of one session, and why the embedded mode is for one machine's own processes only.
  */
-function withWholeProtocolCycles(db: PGlite): PGlite {
+export function withWholeProtocolCycles(db: PGlite): PGlite {
   let cycleOpen = false;
+  const raw = (message: Uint8Array, opts?: RawStreamOptions) =>
+    (db.execProtocolRawStream as (m: Uint8Array, o?: RawStreamOptions) => Promise<void>).call(db, message, opts);
+  const transactionStatus = (): 'I' | 'T' => (db.isInTransaction() ? 'T' : 'I');
   return new Proxy(db, {
     get(target, property, receiver) {
-      if (property === 'isInTransaction') return () => cycleOpen || target.isInTransaction();
+      if (property === 'isInTransaction') {
+        return () => cycleOpen || target.isInTransaction();
+      }
       if (property === 'execProtocolRawStream') {
-        return (message: Uint8Array, options: unknown) => {
+        return async (message: Uint8Array, opts?: RawStreamOptions) => {
           const type = message[0];
+          if (!FRONTEND_TYPES.has(type) && !isStartup(message)) {
+            opts?.onRawData?.(errorResponse('FATAL', '08P01', `invalid frontend message type ${type}`));
+            return;
+          }
           if (CYCLE_PART.has(type)) cycleOpen = true;
           else if (CYCLE_END.has(type)) cycleOpen = false;
-          return (target.execProtocolRawStream as (m: Uint8Array, o: unknown) => unknown).call(target, message, options);
+          try {
+            await raw(message, opts);
+          } catch (error) {
+            cycleOpen = false;
+            opts?.onRawData?.(errorResponse('ERROR', 'XX000', `embedded PostgreSQL failed on this message: ${(error as Error).message}`, transactionStatus()));
+          }
         };
       }
       if (property === 'exec') {
-        return (query: string, options?: unknown) => {
+        return (query: string, execOptions?: unknown) => {
           if (/^\s*ROLLBACK\b/i.test(query)) cycleOpen = false;
-          return target.exec(query, options as never);
+          return target.exec(query, execOptions as never);
         };
       }
       const value = Reflect.get(target, property, receiver);

@@ -2,7 +2,19 @@ import { Job, Processor, Queue, QueueEvents, Worker, WorkerOptions, createPostgr
 import IORedis from 'ioredis';
 import { Logger, UnavailableError } from '@tollgate/core';
 
-export type QueueTarget = { kind: 'redis' | 'postgres'; url: string; prefix: string };
+export type QueueTarget = {
+  kind: 'redis' | 'postgres';
+  url: string;
+  prefix: string;
+  /**
+   * Whether PostgreSQL's NOTIFY reaches a listening worker. Not through pglite-socket (embedded mode): every client
+   * shares one session, so the notification is answered to the producer's socket. Workers then poll instead.
+   */
+  notifyReachesListeners?: boolean;
+};
+
+/** How long an embedded-mode worker or event listener waits before it looks again (seconds). */
+const EMBEDDED_POLL_SECONDS = 1;
 
 // Queue/Worker are generic over their backend; code above this layer only sees the common surface.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,12 +61,16 @@ export class QueueBackend {
       : (new Worker<D, R>(
           name,
           processor,
-          // Idle workers wait on LISTEN with drainDelay as the timeout. Through pglite-socket every client shares one
-          // session, so a NOTIFY is answered to the producer's socket, not the listener's: the timeout is what wakes
-          // an embedded worker. One second bounds a new job's wait at a cost of one idle query a second per worker.
-          { drainDelay: 1, ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions,
+          // Idle workers wait on LISTEN with drainDelay as the timeout; where NOTIFY cannot arrive, that timeout is
+          // what wakes them, so it bounds a new job's wait at a cost of one idle query a second per worker.
+          { drainDelay: EMBEDDED_POLL_SECONDS, ...opts, connection: this.postgresConnection(), prefix: this.target.prefix } as WorkerOptions,
           createPostgresBackend as never,
         ) as Worker<D, R>);
+    if (this.target.kind === 'postgres' && this.target.notifyReachesListeners === false) {
+      // With a delayed job due later (a billing schedule's next run, hours away) BullMQ waits for NOTIFY up to the
+      // backend's ceiling (an hour on PostgreSQL) instead of drainDelay: a job added meanwhile would sit there that long.
+      Object.defineProperty(worker, 'maximumBlockTimeout', { get: () => EMBEDDED_POLL_SECONDS });
+    }
     worker.on('error', (error) => this.warnThrottled('worker error', { queue: name, error }));
     this.closables.push(worker);
     return worker;
@@ -66,7 +82,7 @@ export class QueueBackend {
       : (new QueueEvents(
           name,
           // Same reason as workers' drainDelay: on the embedded backend the poll timeout, not NOTIFY, delivers events.
-          { blockingTimeout: 1000, connection: this.postgresConnection(), prefix: this.target.prefix } as never,
+          { blockingTimeout: EMBEDDED_POLL_SECONDS * 1000, connection: this.postgresConnection(), prefix: this.target.prefix } as never,
           createPostgresBackend as never,
         ) as QueueEvents);
     events.on('error', (error) => this.warnThrottled('queue events error', { queue: name, error }));
