@@ -20,6 +20,9 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/migrations ./migrations
+# The data dir exists in the image, owned by the app's user, so the named volumes mounted on it (proxy spool, billing
+# work files) start out writable by that user instead of root-owned.
+RUN mkdir -p /var/lib/tollgate/billing/work && chown -R node:node /var/lib/tollgate
 USER node
 EXPOSE 4000 4001 4002
 CMD ["node", "dist/apps/platform/src/main.js"]

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +8,8 @@ import Decimal from 'decimal.js';
 import { parse } from 'csv-parse/sync';
 import { loadConfig } from '@tollgate/core';
 import { Stores } from '@tollgate/storage';
-import { BillingFileFormat, BillingInputError, BillingLedgerSync } from '@tollgate/billing';
+import { BillingFileFormat, BillingInputError, BillingLedgerSync, ClickHouseFileAccess } from '@tollgate/billing';
+import { ValidationError } from '@tollgate/core';
 import { embeddedTarget, StoreTarget, tempDir } from '../support/test-env';
 
 /**
@@ -212,6 +213,39 @@ describe('billing ledger on embedded stores', () => {
       { sourceId },
     );
     assert.deepEqual(tags, [{ source_line: '2', Tags: { user_team: 'search' } }, { source_line: '3', Tags: {} }]);
+  });
+
+  it('with a ClickHouse server, copies files from elsewhere into the shared work directory and names them as the server sees them', async () => {
+    // The "server" sees the work root through another path (as a volume mounted at another place would be).
+    const workRoot = join(work, 'billing-work');
+    const runDir = join(workRoot, 'run-1');
+    mkdirSync(runDir, { recursive: true });
+    const serverView = join(work, 'clickhouse-user-files');
+    symlinkSync(workRoot, serverView);
+    const access = new ClickHouseFileAccess(workRoot, { filesDir: serverView });
+    const opened: string[] = [];
+    const viaServer = new BillingLedgerSync(stores.clickhouse, (path) => {
+      const seen = access.pathForClickHouse(path);
+      opened.push(seen);
+      return seen;
+    });
+    const elsewhere = join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv');
+    const files = await access.bringIntoReach([{ location: { kind: 'local', path: elsewhere }, name: 'oracle.csv' }], runDir);
+    assert.equal(files[0].location.kind === 'local' && files[0].location.path, join(runDir, '0-focus-1.0_official_sample_oracle.csv'));
+    assert.equal(files[0].name, 'oracle.csv');
+    const result = await viaServer.sync({ sourceId: randomUUID(), sourceKind: 'local-files', syncRunId: randomUUID(), ingestVersion: Date.now(), files });
+    assert.equal(result.rows, 7);
+    assert.ok(opened.length > 0 && opened.every((p) => p === join(serverView, 'run-1', '0-focus-1.0_official_sample_oracle.csv')), opened.join());
+
+    // A path outside the work root never reaches file(); without the shared directory the sync fails naming the setting.
+    assert.throws(() => access.pathForClickHouse(join(workRoot, '..', 'secret.csv')), ValidationError);
+    const unshared = new ClickHouseFileAccess(workRoot, {});
+    await assert.rejects(unshared.bringIntoReach(files, runDir), (error: ValidationError) => error.problems[0].field === 'CLICKHOUSE_FILES_DIR');
+    // chDB (no server) reads every path where it is.
+    const embedded = new ClickHouseFileAccess(workRoot);
+    assert.deepEqual((await embedded.bringIntoReach([{ location: { kind: 'local', path: elsewhere }, name: 'x' }], runDir))[0].location, { kind: 'local', path: elsewhere });
+    assert.equal(embedded.pathForClickHouse(elsewhere), elsewhere);
+    assert.ok(existsSync(join(runDir, '0-focus-1.0_official_sample_oracle.csv')));
   });
 
   it('reads CSV.gz the same as CSV', async () => {

@@ -47,7 +47,11 @@ const READ_SETTINGS: ClickHouseSettings = {
  * only to name the first bad line.
  */
 export class BillingFileIngester {
-  constructor(private readonly clickhouse: ClickHouseClient) {}
+  /** `pathForClickHouse`: a local path as the ClickHouse server sees it (a shared volume); identity for chDB. */
+  constructor(
+    private readonly clickhouse: ClickHouseClient,
+    private readonly pathForClickHouse: (path: string) => string = (path) => path,
+  ) {}
 
   async stage(file: BillingFileRef, ctx: StageContext): Promise<{ format: BillingFileFormat }> {
     const headers = await this.headers(file);
@@ -93,7 +97,7 @@ FROM ${source}${ctx.onlyPeriods ? `\nWHERE has({onlyPeriods:Array(String)}, toSt
   private tableFunction(file: BillingFileRef): { source: string; params: Record<string, string> } {
     const format = tableFormat(file);
     if (file.location.kind === 'local') {
-      return { source: `file({path:String}, {format:String})`, params: { path: file.location.path, format } };
+      return { source: `file({path:String}, {format:String})`, params: { path: this.pathForClickHouse(file.location.path), format } };
     }
     if (file.location.accessKeyId) {
       return {

@@ -42,9 +42,9 @@ export class BillingLedgerSync {
   private readonly repository: BillingLedgerRepository;
   private readonly ingester: BillingFileIngester;
 
-  constructor(clickhouse: ClickHouseClient) {
+  constructor(clickhouse: ClickHouseClient, pathForClickHouse?: (path: string) => string) {
     this.repository = new BillingLedgerRepository(clickhouse);
-    this.ingester = new BillingFileIngester(clickhouse);
+    this.ingester = new BillingFileIngester(clickhouse, pathForClickHouse);
   }
 
   get ledger(): BillingLedgerRepository {

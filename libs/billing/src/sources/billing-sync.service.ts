@@ -16,6 +16,7 @@ import { DeploymentSelector, OpenCostConnector } from '../connectors/opencost.co
 import { GpuAllocationsRepository } from '../gpu/gpu-allocations.repository';
 import { S3FilesConnector } from '../connectors/s3-files.connector';
 import { BillingFileRef } from '../files/billing-file.ingester';
+import { ClickHouseFileAccess } from '../files/clickhouse-file-access';
 import { BillingInputError } from '../ledger/billing-ledger.repository';
 import { BillingLedgerSync } from '../ledger/billing-ledger.sync';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
@@ -52,6 +53,7 @@ export class BillingSyncService {
   private readonly workRoot: string;
   private readonly gpu: GpuAllocationsRepository;
   private readonly openCost: OpenCostConnector;
+  private readonly fileAccess: ClickHouseFileAccess;
 
   constructor(
     dataSource: DataSource,
@@ -61,8 +63,9 @@ export class BillingSyncService {
   ) {
     this.runs = dataSource.getRepository(BillingSyncRunEntity);
     this.sourcesRepo = dataSource.getRepository(BillingSourceEntity);
-    this.ledger = new BillingLedgerSync(clickhouse);
     this.workRoot = join(resolve(config.TOLLGATE_DATA_DIR), 'billing', 'work');
+    this.fileAccess = ClickHouseFileAccess.fromConfig(config, this.workRoot);
+    this.ledger = new BillingLedgerSync(clickhouse, this.fileAccess.pathForClickHouse);
     this.gpu = new GpuAllocationsRepository(clickhouse);
     this.openCost = new OpenCostConnector(async () =>
       (
@@ -117,7 +120,7 @@ export class BillingSyncService {
           sourceKind: source.kind,
           syncRunId: run.id,
           ingestVersion: started,
-          files: collected.files,
+          files: await this.fileAccess.bringIntoReach(collected.files, workDir),
           periods: collected.periods,
           skipOutsidePeriods: collected.skipOutsidePeriods,
         });

@@ -22,6 +22,12 @@ export const configSchema = z.object({
   DATABASE_URL: optionalUrl(['postgres', 'postgresql']),
   CLICKHOUSE_URL: optionalUrl(['http', 'https']),
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier').default('tollgate'),
+  /**
+   * With CLICKHOUSE_URL: where the ClickHouse server sees `<TOLLGATE_DATA_DIR>/billing/work` (one volume mounted in
+   * both, inside the server's user_files path). Billing files are read by ClickHouse itself, so local files and
+   * uploads need it; the embedded chDB reads the data dir directly.
+   */
+  CLICKHOUSE_FILES_DIR: z.string().regex(/^\//, 'must be an absolute path').optional(),
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   /** BullMQ key prefix, so several deployments (or test runs) can share one Redis. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only').default('tollgate'),
