@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ClickHouseClient, ClickHouseSettings, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
+import { chdbInsertConnections } from './clickhouse.insert-connection';
 
 /** Settings every Tollgate query runs with: decimals and 64-bit integers come back as strings, never floats. */
 const CLIENT_SETTINGS: ClickHouseSettings = {
@@ -43,6 +44,26 @@ export async function createClickHouseClient(target: ClickHouseTarget): Promise<
   } as Parameters<typeof createClient>[0]);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}` });
   await client.command({ query: `USE ${quoteIdentifier(target.database)}` });
+  // chDB runs one statement at a time per connection: a large INSERT on the shared one would hold back every read
+  // behind it (the telemetry writer looks its next batch up while the previous one is inserted). Raw inserts
+  // (insertRawBody) get a second connection on the same data directory, closed with the client.
+  const inserts = createChdbConnection({ path: target.embeddedDir });
+  try {
+    await inserts.command({ query: `USE ${quoteIdentifier(target.database)}` });
+  } catch (error) {
+    await inserts.close();
+    await client.close();
+    throw error;
+  }
+  chdbInsertConnections.set(client, inserts.chdb);
+  const close = client.close.bind(client);
+  client.close = async () => {
+    try {
+      await close();
+    } finally {
+      await inserts.close();
+    }
+  };
   return client;
 }
 

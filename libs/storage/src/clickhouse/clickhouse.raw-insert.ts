@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { ClickHouseClient, ClickHouseError, ClickHouseSettings, parseError } from '@clickhouse/client';
+import { ChdbRawInserter, chdbInsertConnections } from './clickhouse.insert-connection';
 
 /** Text formats both backends accept as a pre-serialised body. */
 export type RawInsertFormat = 'TabSeparated' | 'JSONEachRow' | 'CSV';
@@ -13,15 +14,14 @@ export interface RawInsertParams {
   settings?: ClickHouseSettings;
 }
 
-/** The slice of chDB's connection (`chdb/connection`) this helper uses; absent on the HTTP client. */
-interface ChdbRawInserter {
-  rawInsert(params: { table: string; columns: readonly string[]; values: Buffer; format: string; settings?: Record<string, string | number | boolean> }): Promise<unknown>;
-}
 
 /** Settings that only mean something to the HTTP server layer; chDB rejects them (chdb/connection drops them too). */
 const HTTP_ONLY = /^(wait_end_of_query|send_progress_in_http_headers|enable_http_compression|http_.*)$/;
 
+/** The client's own insert connection if it has one, else its chDB connection; undefined for the HTTP client. */
 function chdbInserter(client: ClickHouseClient): ChdbRawInserter | undefined {
+  const reserved = chdbInsertConnections.get(client);
+  if (reserved) return reserved;
   const chdb = (client as unknown as { connection?: { chdb?: Partial<ChdbRawInserter> } }).connection?.chdb;
   return typeof chdb?.rawInsert === 'function' ? (chdb as ChdbRawInserter) : undefined;
 }
@@ -29,7 +29,8 @@ function chdbInserter(client: ClickHouseClient): ChdbRawInserter | undefined {
 /**
  * INSERT of a body serialised by the caller, on either backend. chDB's own connection turns an insert stream back
  * into a string and appends it to the SQL text (two full copies of the body); its raw entry point instead hands the
- * Buffer to the engine untouched, where the parser reads it on its own threads. A ClickHouse server gets the same
+ * Buffer to the engine untouched, where the parser reads it on its own threads — on a connection of its own when the
+ * client came from createClickHouseClient, so reads are not held up behind it. A ClickHouse server gets the same
  * bytes through the client's ordinary streamed insert. Errors carrying a ClickHouse code come back as the client's
  * `ClickHouseError` on both backends, so callers classify them one way.
  */
