@@ -59,11 +59,12 @@ interface Ticket {
   reject(error: Error): void;
 }
 
+/** Every field is always present, so all entries share one shape (the batch loops run over tens of thousands). */
 interface Entry {
   row: LlmRequestRow;
-  ticket?: Ticket;
+  ticket: Ticket | undefined;
   /** The row as inserted (prev_* filled in for a restatement), once its batch is stored. */
-  stored?: LlmRequestRow;
+  stored: LlmRequestRow | undefined;
 }
 
 interface StoredVersion {
@@ -149,7 +150,7 @@ export class ClickHouseTelemetryWriter {
     }
     return new Promise<WriteOutcome>((resolve, reject) => {
       const ticket: Ticket = { pending: rows.length, outcome: { written: 0, duplicates: 0, restated: 0 }, resolve, reject };
-      for (const row of rows) this.buffer.push({ row, ticket });
+      for (const row of rows) this.buffer.push({ row, ticket, stored: undefined });
       this.afterAppend();
     });
   }
@@ -161,7 +162,7 @@ export class ClickHouseTelemetryWriter {
       this.fail(rows, new TelemetryWriteError(`telemetry writer backlog is full (${this.opts.maxPendingRows} rows)`, rows));
       return;
     }
-    for (const row of rows) this.buffer.push({ row });
+    for (const row of rows) this.buffer.push({ row, ticket: undefined, stored: undefined });
     this.afterAppend();
   }
 
