@@ -111,7 +111,9 @@ export class ClickHouseTelemetryWriter {
   private readonly opts: Required<Omit<TelemetryWriterOptions, 'onBatchFailed' | 'table'>> & Pick<TelemetryWriterOptions, 'onBatchFailed'>;
   private buffer: Entry[] = [];
   private chain: Promise<void> = Promise.resolve();
-  private last: BatchHandle = { decided: Promise.resolve(), settled: Promise.resolve(new Map()) };
+  /** Nothing in flight: a batch started now looks up after everything before it has settled. */
+  private readonly idle: BatchHandle = { decided: Promise.resolve(), settled: Promise.resolve(new Map()) };
+  private last = this.idle;
   private timer?: NodeJS.Timeout;
   private inFlightRows = 0;
   private unreported: { rows: LlmRequestRow[]; error: Error }[] = [];
@@ -220,7 +222,12 @@ export class ClickHouseTelemetryWriter {
       const settled = this.writeBatch(batch, previous, decide).finally(() => {
         this.inFlightRows -= batch.length;
       });
-      this.last = { decided, settled };
+      const handle: BatchHandle = { decided, settled };
+      this.last = handle;
+      // Once stored, a batch's entries are needed by no later lookup: do not keep them alive while the writer idles.
+      void settled.then(() => {
+        if (this.last === handle) this.last = this.idle;
+      });
     }
     this.chain = this.last.settled.then(() => undefined);
     return this.chain;
