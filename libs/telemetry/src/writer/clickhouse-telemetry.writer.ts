@@ -93,7 +93,7 @@ interface BatchPlan {
 
 /**
  * Characters of request_ids per de-dup lookup query (each id counted with its quoting), so the `ids` query
- * parameter stays well under a server's 1 MiB URI limit even URL-encoded; typical ids fit a whole batch in one query.
+ * parameter stays under a server's 1 MiB URI limit even URL-encoded; a full batch of typical ids takes one or two.
  */
 const LOOKUP_CHUNK_CHARS = 256 * 1024;
 
