@@ -4,22 +4,29 @@
 // added time to first byte of a stream, ratios against Portkey, and the telemetry rows counted in ClickHouse.
 //   node scripts/build.mjs && node dist/bench/proxy/run.js      (BENCH_DURATION=5 BENCH_RUNS=3 BENCH_CONNECTIONS=1,10,50,200)
 import { ChildProcess, execFile, fork, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
+import { cpuSince, sampleCpu } from './process-cpu';
 
 const root = join(__dirname, '..', '..', '..');
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const runs = Number(process.env.BENCH_RUNS ?? 1);
 const connections = (process.env.BENCH_CONNECTIONS ?? '1,10,50,200').split(',').map(Number);
 const skipPortkey = process.env.BENCH_SKIP_PORTKEY === '1';
+// BENCH_ONLY=cpu: only the CPU-per-request section (quick, and meaningful on a loaded machine).
+const cpuOnly = process.env.BENCH_ONLY === 'cpu';
+const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 5);
+const cpuConnections = Number(process.env.BENCH_CPU_CONNECTIONS ?? 10);
 const children: ChildProcess[] = [];
 
 interface Target {
   name: 'direct' | 'bare' | 'tollgate' | 'portkey';
   url: string;
   headers: Record<string, string>;
+  /** The process serving it, for CPU accounting. */
+  pid: number;
 }
 
 interface WrkResult {
@@ -45,7 +52,7 @@ function forkChild(file: string, args: string[] = []): Promise<{ child: ChildPro
   });
 }
 
-async function startPortkey(port: number): Promise<void> {
+async function startPortkey(port: number): Promise<number> {
   const child = spawn(process.execPath, ['--require', join(root, 'bench', 'proxy', 'portkey-loopback.cjs'), join(root, 'bench', 'proxy', 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js'), `--port=${port}`, '--headless'], {
     stdio: 'ignore',
     env: { ...process.env, NODE_ENV: 'production' },
@@ -54,7 +61,7 @@ async function startPortkey(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
     try {
       await fetch(`http://127.0.0.1:${port}/`);
-      return;
+      return child.pid!;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -110,23 +117,65 @@ const pctOf = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
+async function printTtfb(targets: Target[], streamed: string): Promise<void> {
+  console.log('== streaming: time to first byte, 1 connection, sequential (ms)');
+  const ttfbs: Record<string, number[]> = {};
+  for (const t of targets) ttfbs[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
+  for (const t of targets) {
+    const s = ttfbs[t.name];
+    const d = ttfbs.direct;
+    const extra = t.name === 'direct' ? '' : `  added p50 ${f(pctOf(s, 50) - pctOf(d, 50), 3)} p90 ${f(pctOf(s, 90) - pctOf(d, 90), 3)} p99 ${f(pctOf(s, 99) - pctOf(d, 99), 3)}`;
+    console.log(`${t.name.padEnd(9)} p50 ${f(pctOf(s, 50), 3)} p90 ${f(pctOf(s, 90), 3)} p99 ${f(pctOf(s, 99), 3)}${extra}`);
+  }
+  if (!skipPortkey) {
+    const tg = pctOf(ttfbs.tollgate, 50) - pctOf(ttfbs.direct, 50);
+    const pk = pctOf(ttfbs.portkey, 50) - pctOf(ttfbs.direct, 50);
+    console.log(`added TTFB ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
+  }
+}
+
+/**
+ * CPU each serving process spends per request (user + system, from /proc), under a steady wrk load. Unlike latency
+ * this hardly moves with machine load, so it is the figure to compare between changes. Returns Tollgate's errors.
+ */
+async function printCpu(targets: Target[], plain: string, streamed: string): Promise<number> {
+  console.log(`\n== CPU per request (µs, user + system of the serving process; main thread in brackets), wrk ${cpuConnections} connections × ${cpuSeconds}s`);
+  let errors = 0;
+  for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
+    const cells: string[] = [];
+    for (const t of targets) {
+      await wrk(t, body, cpuConnections, 1); // warm-up
+      const before = sampleCpu(t.pid);
+      const result = await wrk(t, body, cpuConnections, cpuSeconds);
+      const used = cpuSince(t.pid, before);
+      if (t.name === 'tollgate') errors += result.errors;
+      cells.push(`${t.name} ${f(used.process / result.requests, 0)} [${f(used.mainThread / result.requests, 0)}]`);
+    }
+    console.log(`${mode.padEnd(13)} | ${cells.join(' | ')}`);
+  }
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`load average during the run: ${load}`);
+  return errors;
+}
+
 async function main() {
-  const { message: mock } = await forkChild('mock-upstream.process.js');
-  const { message: bare } = await forkChild('bare-passthrough.process.js', [mock.url]);
+  const { child: mockChild, message: mock } = await forkChild('mock-upstream.process.js');
+  const { child: bareChild, message: bare } = await forkChild('bare-passthrough.process.js', [mock.url]);
   const { child: tollgateChild, message: tollgate } = await forkChild('tollgate.process.js', [mock.url]);
   const portkeyPort = 18787 + Math.floor(Math.random() * 1000);
-  if (!skipPortkey) await startPortkey(portkeyPort);
+  const portkeyPid = skipPortkey ? 0 : await startPortkey(portkeyPort);
 
   const targets: Target[] = [
-    { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' } },
-    { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' } },
-    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' } },
+    { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: mockChild.pid! },
+    { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: bareChild.pid! },
+    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgateChild.pid! },
   ];
   if (!skipPortkey) {
     targets.push({
       name: 'portkey',
       url: `http://127.0.0.1:${portkeyPort}/v1/chat/completions`,
       headers: { Authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mock.url}/v1` },
+      pid: portkeyPid,
     });
   }
   const plain = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}';
@@ -134,7 +183,7 @@ async function main() {
 
   console.log(`proxy bench: wrk ${duration}s per point, ${runs} run(s) each (median), connections ${connections.join(', ')}; mock upstream ${mock.url}\n`);
   let errorsSeen = 0;
-  for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
+  for (const [mode, body] of cpuOnly ? [] : ([['non-streaming', plain], ['streaming', streamed]] as const)) {
     for (const t of targets) await wrk(t, body, 10, 1); // warm-up: JIT, pools
     console.log(`== ${mode} (latency ms; added = target − direct; ratio = Portkey added / Tollgate added)`);
     console.log('conns | direct p50/p90/p99   rps    | bare node added p50/p90/p99 rps | tollgate added p50/p90/p99   rps    | portkey added p50/p90/p99   rps    | ratio p50  p99 | rps tollgate/portkey');
@@ -163,20 +212,8 @@ async function main() {
     console.log('');
   }
 
-  console.log('== streaming: time to first byte, 1 connection, sequential (ms)');
-  const ttfbs: Record<string, number[]> = {};
-  for (const t of targets) ttfbs[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
-  for (const t of targets) {
-    const s = ttfbs[t.name];
-    const d = ttfbs.direct;
-    const extra = t.name === 'direct' ? '' : `  added p50 ${f(pctOf(s, 50) - pctOf(d, 50), 3)} p90 ${f(pctOf(s, 90) - pctOf(d, 90), 3)} p99 ${f(pctOf(s, 99) - pctOf(d, 99), 3)}`;
-    console.log(`${t.name.padEnd(9)} p50 ${f(pctOf(s, 50), 3)} p90 ${f(pctOf(s, 90), 3)} p99 ${f(pctOf(s, 99), 3)}${extra}`);
-  }
-  if (!skipPortkey) {
-    const tg = pctOf(ttfbs.tollgate, 50) - pctOf(ttfbs.direct, 50);
-    const pk = pctOf(ttfbs.portkey, 50) - pctOf(ttfbs.direct, 50);
-    console.log(`added TTFB ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
-  }
+  if (!cpuOnly) await printTtfb(targets, streamed);
+  errorsSeen += await printCpu(targets, plain, streamed);
 
   tollgateChild.send({ type: 'count' });
   const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));

@@ -29,6 +29,8 @@ export interface ProxyOptions {
   spoolSyncMs?: number;
   /** How often spooled events are delivered (fewer, larger inserts; durability comes from the spool's fsync). */
   spoolDeliveryMs?: number;
+  /** Events per delivered batch (a full batch is delivered at once). */
+  spoolBatchSize?: number;
   /** Catalogue refresh period. */
   refreshMs?: number;
 }
@@ -66,7 +68,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   // Price overrides (custom prices, discounts) come from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
   const pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
   await pricing.start();
-  const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50, deliveryIntervalMs: options.spoolDeliveryMs ?? 1_000 });
+  const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50, deliveryIntervalMs: options.spoolDeliveryMs ?? 1_000, batchSize: options.spoolBatchSize });
   await spool.open();
   const estimator = new TokenEstimator();
   estimator.warm();

@@ -12,7 +12,8 @@ const FORWARDED = ['anthropic-version', 'anthropic-beta'];
  */
 export function handleAnthropicMessages(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, startedAt: number): Promise<void> {
   return guard(ctx, res, async (setScope) => {
-    const key = await authenticate(ctx, req);
+    const authenticated = authenticate(ctx, req);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const raw = await readBody(req, ctx.maxBodyBytes);
     const body = parseBody(raw);
     if (!Array.isArray(body.messages)) throw new ProxyHttpError(400, 'messages: must be an array', 'invalid_request_error', 'invalid_value', 'messages');

@@ -20,7 +20,8 @@ function validateChat(body: Record<string, unknown>): ChatCompletionRequest {
 /** `POST /v1/chat/completions`: any provider, translated to and from OpenAI's format (streaming included). */
 export function handleChatCompletions(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, startedAt: number): Promise<void> {
   return guard(ctx, res, async (setScope) => {
-    const key = await authenticate(ctx, req);
+    const authenticated = authenticate(ctx, req);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const raw = await readBody(req, ctx.maxBodyBytes);
     const body = validateChat(parseBody(raw));
     const scope = beginScope(ctx, req, key, body, startedAt);
@@ -46,7 +47,8 @@ const OPENAI_WIRE = (t: ProviderTarget) => t.kind === 'openai' || t.kind === 'az
 /** `POST /v1/embeddings`: OpenAI-format providers (OpenAI, Azure, self-hosted). */
 export function handleEmbeddings(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, startedAt: number): Promise<void> {
   return guard(ctx, res, async (setScope) => {
-    const key = await authenticate(ctx, req);
+    const authenticated = authenticate(ctx, req);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = parseBody(await readBody(req, ctx.maxBodyBytes));
     if (body.input === undefined) throw new ProxyHttpError(400, 'input: required', 'invalid_request_error', 'invalid_value', 'input');
     const scope = beginScope(ctx, req, key, body, startedAt);
@@ -75,7 +77,8 @@ export function handleEmbeddings(ctx: ProxyContext, req: IncomingMessage, res: S
  */
 export function handleResponses(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, startedAt: number): Promise<void> {
   return guard(ctx, res, async (setScope) => {
-    const key = await authenticate(ctx, req);
+    const authenticated = authenticate(ctx, req);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const body = parseBody(await readBody(req, ctx.maxBodyBytes));
     if (body.input === undefined) throw new ProxyHttpError(400, 'input: required', 'invalid_request_error', 'invalid_value', 'input');
     const scope = beginScope(ctx, req, key, body, startedAt);
@@ -139,7 +142,8 @@ class ResponsesStreamObserver {
 /** `GET /v1/models`: the models this virtual key may use, in OpenAI's list format. */
 export function handleModels(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   return guard(ctx, res, async () => {
-    const key = await authenticate(ctx, req);
+    const authenticated = authenticate(ctx, req);
+    const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const models = ctx.catalogue.listModels().filter((m) => !key.allowedModels || key.allowedModels.includes(m));
     const data = models.map((id) => ({ id, object: 'model', created: 0, owned_by: ctx.catalogue.targets(id)?.[0]?.providerName ?? 'tollgate' }));
     const body = JSON.stringify({ object: 'list', data });

@@ -82,15 +82,23 @@ export function parseBody(raw: Buffer): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** The caller's virtual key from `Authorization: Bearer tg-…` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
-export async function authenticate(ctx: ProxyContext, req: IncomingMessage): Promise<VirtualKeyRecord> {
+/**
+ * The caller's virtual key from `Authorization: Bearer tg-…` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). A key
+ * already seen is answered synchronously from the catalogue's memo (no promise, no hashing on the hot path); only
+ * an unknown key waits for a catalogue reload.
+ */
+export function authenticate(ctx: ProxyContext, req: IncomingMessage): VirtualKeyRecord | Promise<VirtualKeyRecord> {
   let presented: string | undefined;
   const auth = req.headers.authorization;
   if (auth && auth.startsWith('Bearer ')) presented = auth.slice(7).trim();
   else if (typeof req.headers['x-api-key'] === 'string') presented = req.headers['x-api-key'].trim();
   if (!presented) throw new ProxyHttpError(401, 'missing virtual key: send `Authorization: Bearer tg-…`', 'authentication_error', 'missing_api_key');
   if (!presented.startsWith('tg-')) throw new ProxyHttpError(401, 'not a Tollgate virtual key (keys start with `tg-`)', 'authentication_error', 'invalid_api_key');
-  const key = ctx.catalogue.keyFor(presented) ?? (await ctx.catalogue.keyAfterReload(hashSecret(presented)));
+  return ctx.catalogue.keyFor(presented) ?? authenticateAfterReload(ctx, presented);
+}
+
+async function authenticateAfterReload(ctx: ProxyContext, presented: string): Promise<VirtualKeyRecord> {
+  const key = await ctx.catalogue.keyAfterReload(hashSecret(presented));
   if (!key) throw new ProxyHttpError(401, 'unknown or revoked virtual key', 'authentication_error', 'invalid_api_key');
   return key;
 }
@@ -106,10 +114,21 @@ export function beginScope(ctx: ProxyContext, req: IncomingMessage, key: Virtual
   return { requestId: randomUUID(), startedAt, startedWall: Date.now() - (now() - startedAt), key, attribution, requestedModel: model };
 }
 
-async function routeTargets(ctx: ProxyContext, op: Operation, model: string): Promise<ProviderTarget[]> {
-  const all = ctx.catalogue.targets(model) ?? (await ctx.catalogue.targetsAfterReload(model));
+function routeTargets(ctx: ProxyContext, op: Operation, model: string): ProviderTarget[] | Promise<ProviderTarget[]> {
+  const all = ctx.catalogue.targets(model);
+  return all ? usableTargets(op, model, all) : ctx.catalogue.targetsAfterReload(model).then((reloaded) => usableTargets(op, model, reloaded));
+}
+
+function usableTargets(op: Operation, model: string, all: ProviderTarget[] | undefined): ProviderTarget[] {
   if (!all || all.length === 0) throw new ProxyHttpError(404, `The model '${model}' does not exist or has no enabled deployment`, 'invalid_request_error', 'model_not_found', 'model');
-  const usable = all.filter((t) => op.supports(t));
+  // Usually every deployment qualifies: the catalogue's own array is used as is (it is never mutated).
+  let usable: ProviderTarget[] | undefined;
+  for (let i = 0; i < all.length; i++) {
+    if (op.supports(all[i])) {
+      if (usable) usable.push(all[i]);
+    } else if (!usable) usable = all.slice(0, i);
+  }
+  usable ??= all;
   if (usable.length === 0) throw new ProxyHttpError(400, `no deployment of '${model}' supports ${op.endpoint}`, 'invalid_request_error', 'unsupported_endpoint', 'model');
   return usable;
 }
@@ -232,19 +251,24 @@ const SSE_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache
  * records exactly one telemetry event with every attempt.
  */
 export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, op: Operation, scope: RequestScope): Promise<void> {
-  const targets = await routeTargets(ctx, op, scope.requestedModel);
+  const routed = routeTargets(ctx, op, scope.requestedModel);
+  const targets = Array.isArray(routed) ? routed : await routed;
   const attempts: AttemptSummary[] = [];
   const context: StreamContext = { requestId: scope.requestId, clientWantsUsage: op.clientWantsUsage, created: Math.floor(scope.startedWall / 1000) };
+  // Only a stream outlives its first write: a complete response needs no disconnect watch.
   let clientGone = false;
-  res.on('close', () => {
-    if (!res.writableFinished) clientGone = true;
-  });
+  if (op.stream) {
+    res.on('close', () => {
+      if (!res.writableFinished) clientGone = true;
+    });
+  }
 
   for (let i = 0; i < targets.length; i++) {
     const target = targets[i];
     const isLast = i === targets.length - 1;
     const route = `${target.providerName}/${target.upstreamModel}`;
-    const upstreamRequest = await op.build(target);
+    const built = op.build(target);
+    const upstreamRequest = built instanceof Promise ? await built : built;
     const sentAt = now();
     let response;
     try {

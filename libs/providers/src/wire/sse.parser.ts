@@ -34,30 +34,31 @@ export class SseParser {
 
   private drain(): SseEvent[] {
     const events: SseEvent[] = [];
+    const text = this.buffer;
     let start = 0;
+    // Each separator is searched for once per chunk, not once per event: a search that found nothing (the usual
+    // `\r\n\r\n` in an LF-only stream) is not repeated for every later event of the same chunk.
+    let lf = text.indexOf('\n\n');
+    let crlf = text.indexOf('\r\n\r\n');
     for (;;) {
-      const boundary = findBoundary(this.buffer, start);
-      if (boundary === null) break;
-      const block = this.buffer.slice(start, boundary.at);
-      const raw = this.buffer.slice(start, boundary.at + boundary.length);
-      start = boundary.at + boundary.length;
-      const event = parseEvent(block, raw);
+      if (lf !== -1 && lf < start) lf = text.indexOf('\n\n', start);
+      if (crlf !== -1 && crlf < start) crlf = text.indexOf('\r\n\r\n', start);
+      if (lf === -1 && crlf === -1) break;
+      const useCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
+      const at = useCrlf ? crlf : lf;
+      const end = at + (useCrlf ? 4 : 2);
+      const event = parseEvent(text.slice(start, at), text.slice(start, end));
+      start = end;
       if (event) events.push(event);
     }
-    if (start > 0) this.buffer = this.buffer.slice(start);
+    if (start > 0) this.buffer = text.slice(start);
     return events;
   }
 }
 
-function findBoundary(text: string, from: number): { at: number; length: number } | null {
-  const lf = text.indexOf('\n\n', from);
-  const crlf = text.indexOf('\r\n\r\n', from);
-  if (lf === -1 && crlf === -1) return null;
-  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { at: crlf, length: 4 };
-  return { at: lf, length: 2 };
-}
-
 function parseEvent(block: string, raw: string): SseEvent | null {
+  // The usual event is one `data: …` line: read it without splitting.
+  if (block.startsWith('data: ') && block.indexOf('\n') === -1) return { event: '', data: block.slice(6), raw };
   let event = '';
   let data: string | null = null;
   for (const line of block.split(/\r?\n/)) {
