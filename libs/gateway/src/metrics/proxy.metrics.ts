@@ -31,21 +31,23 @@ export class ProxyMetrics {
     registers: [this.registry],
   });
 
-  private readonly addedChildren = new Map<string, { observe(value: number): void }>();
-  private readonly requestChildren = new Map<string, { inc(): void }>();
+  /** Label children looked up by nested maps (no label string built or hashed per request). */
+  private readonly addedChildren = new Map<string, { response?: { observe(value: number): void }; first_byte?: { observe(value: number): void } }>();
+  private readonly requestChildren = new Map<string, Map<string, Map<number, { inc(): void }>>>();
 
-  /** Label children are looked up once per label set, not hashed on every request. */
   observeAdded(endpoint: string, kind: 'response' | 'first_byte', seconds: number): void {
-    const key = `${endpoint}|${kind}`;
-    let child = this.addedChildren.get(key);
-    if (!child) this.addedChildren.set(key, (child = this.addedLatency.labels(endpoint, kind)));
-    child.observe(seconds);
+    let byKind = this.addedChildren.get(endpoint);
+    if (!byKind) this.addedChildren.set(endpoint, (byKind = {}));
+    (byKind[kind] ??= this.addedLatency.labels(endpoint, kind)).observe(seconds);
   }
 
   countRequest(endpoint: string, provider: string, status: number): void {
-    const key = `${endpoint}|${provider}|${status}`;
-    let child = this.requestChildren.get(key);
-    if (!child) this.requestChildren.set(key, (child = this.requests.labels(endpoint, provider, `${Math.floor(status / 100)}xx`)));
+    let byProvider = this.requestChildren.get(endpoint);
+    if (!byProvider) this.requestChildren.set(endpoint, (byProvider = new Map()));
+    let byStatus = byProvider.get(provider);
+    if (!byStatus) byProvider.set(provider, (byStatus = new Map()));
+    let child = byStatus.get(status);
+    if (!child) byStatus.set(status, (child = this.requests.labels(endpoint, provider, `${Math.floor(status / 100)}xx`)));
     child.inc();
   }
 }
