@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { cpuSince, sampleCpu } from './process-cpu';
+import { cpuSince, sampleCpu, sampleThreads, threadsSince } from './process-cpu';
 
 const root = join(__dirname, '..', '..', '..');
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -141,18 +141,25 @@ async function printTtfb(targets: Target[], streamed: string): Promise<void> {
 async function printCpu(targets: Target[], plain: string, streamed: string): Promise<number> {
   console.log(`\n== CPU per request (µs, user + system of the serving process; main thread in brackets), wrk ${cpuConnections} connections × ${cpuSeconds}s`);
   let errors = 0;
+  const breakdown: string[] = [];
   for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
     const cells: string[] = [];
     for (const t of targets) {
       await wrk(t, body, cpuConnections, 1); // warm-up
       const before = sampleCpu(t.pid);
+      const threadsBefore = sampleThreads(t.pid);
       const result = await wrk(t, body, cpuConnections, cpuSeconds);
       const used = cpuSince(t.pid, before);
-      if (t.name === 'tollgate') errors += result.errors;
+      if (t.name === 'tollgate') {
+        errors += result.errors;
+        const groups = threadsSince(t.pid, threadsBefore).map(([name, us]) => `${name} ${f(us / result.requests, 0)}`);
+        breakdown.push(`tollgate ${mode} by thread (µs per request): ${groups.join(', ')}`);
+      }
       cells.push(`${t.name} ${f(used.process / result.requests, 0)} [${f(used.mainThread / result.requests, 0)}]`);
     }
     console.log(`${mode.padEnd(13)} | ${cells.join(' | ')}`);
   }
+  for (const line of breakdown) console.log(line);
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average during the run: ${load}`);
   return errors;
@@ -219,6 +226,7 @@ async function main() {
   const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
   console.log(`\n== Tollgate ran as: ${count.mode}`);
   console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
+  console.log(`   embedded ClickHouse over the run: ${JSON.stringify(count.clickhouse)}`);
   console.log(`   Tollgate process GC over the run: ${JSON.stringify(count.gc)}`);
   console.log(`   Tollgate process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
   tollgateChild.send({ type: 'stop' });

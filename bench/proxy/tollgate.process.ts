@@ -52,8 +52,11 @@ async function main() {
       const [row] = (await (await running.stores.clickhouse.query({ query: 'SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL', format: 'JSONEachRow' })).json()) as { rows: string; ids: string }[];
       const metrics = await proxy.context.metrics.registry.getSingleMetricAsString('tollgate_proxy_requests_total');
       const answered = metrics.split('\n').filter((l) => l.startsWith('tollgate_proxy_requests_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      // What the embedded ClickHouse did over the run (its own counters since start): how many queries and inserts, merges.
+      const events = (await (await running.stores.clickhouse.query({ query: "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'InsertedRows', 'Merge', 'MergedRows', 'SelectedRows')", format: 'JSONEachRow' })).json()) as { event: string; value: string }[];
+      const clickhouse = Object.fromEntries(events.map((e) => [e.event, Number(e.value)]));
       const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-      process.send?.({ type: 'count', gc: { ...gc, minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), maxMs: Math.round(gc.maxMs) }, mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
+      process.send?.({ type: 'count', clickhouse, gc: { ...gc, minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), maxMs: Math.round(gc.maxMs) }, mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
       await running.stop();
       process.exit(0);

@@ -1,6 +1,7 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { Logger, UnavailableError } from '@tollgate/core';
-import { ClickHouseTelemetryWriter, toLlmRequestRow, validateTelemetryEvents } from '@tollgate/telemetry';
+import { ClickHouseTelemetryWriter, LlmRequestRow, toLlmRequestRow, validateTelemetryEvents } from '@tollgate/telemetry';
 import { TelemetrySink } from './telemetry.spool';
 
 const logger = new Logger('telemetry-sink');
@@ -10,22 +11,33 @@ function reportInvalid(errors: { index?: number; field: string; reason: string }
   if (errors.length) logger.error('telemetry events rejected as invalid; skipped', { count: errors.length, problems: errors.slice(0, 10) });
 }
 
+/**
+ * Lines decoded between two turns of the event loop: a delivered batch (thousands of events) is parsed and checked on
+ * the proxy's own thread, and in one piece it would hold every request waiting behind it for milliseconds.
+ */
+const LINES_PER_TURN = 250;
+
 /** All-in-one process: spooled events go straight into ClickHouse through the shared batched writer. */
 export class ClickHouseSink implements TelemetrySink {
   constructor(private readonly writer: ClickHouseTelemetryWriter) {}
 
   async send(lines: string[]): Promise<void> {
-    const items: unknown[] = [];
-    for (const line of lines) {
-      try {
-        items.push(JSON.parse(line));
-      } catch {
-        reportInvalid([{ field: '(line)', reason: 'not JSON' }]);
+    const rows: LlmRequestRow[] = [];
+    for (let start = 0; start < lines.length; start += LINES_PER_TURN) {
+      if (start > 0) await yieldToEventLoop();
+      const items: unknown[] = [];
+      for (const line of lines.slice(start, start + LINES_PER_TURN)) {
+        try {
+          items.push(JSON.parse(line));
+        } catch {
+          reportInvalid([{ field: '(line)', reason: 'not JSON' }]);
+        }
       }
+      const { valid, errors } = validateTelemetryEvents(items);
+      reportInvalid(errors);
+      for (const v of valid) rows.push(toLlmRequestRow(v.event));
     }
-    const { valid, errors } = validateTelemetryEvents(items);
-    reportInvalid(errors);
-    if (valid.length) await this.writer.write(valid.map((v) => toLlmRequestRow(v.event)));
+    if (rows.length) await this.writer.write(rows);
   }
 }
 

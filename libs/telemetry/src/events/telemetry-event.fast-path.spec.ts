@@ -55,6 +55,17 @@ const variants: Record<string, unknown>[] = [
   { usage_source: 'guess' },
   { streamed: 'yes' },
   { tags: { a: 'b' } },
+  { tags: {} },
+  { tags: { served_model: 'gpt-4o-2024-08-06', route: 'r' } },
+  { tags: { a: 5 } },
+  { tags: { a: null } },
+  { tags: { ['k'.repeat(257)]: 'v' } },
+  { tags: { k: 'v'.repeat(1024) } },
+  { tags: { k: 'v'.repeat(1025) } },
+  { tags: ['a'] },
+  { tags: null },
+  { tags: 'a=b' },
+  { tags: JSON.parse('{"__proto__": "x", "a": "b"}') },
   { attempt: 0 },
   { service_tier: 'batch' },
   { cache_write_tokens: 3, cache_write_1h_tokens: 4 },
@@ -86,6 +97,13 @@ describe('telemetry event fast path', () => {
       assert.equal(validateTelemetryEvents([input]).valid.length === 1, consistent, JSON.stringify(change));
     }
     assert.ok(fastCount >= 5, 'the common shapes take the fast path');
+  });
+
+  it('takes the tags the proxy sends, as copies', () => {
+    const tags = { served_model: 'gpt-4o-mini-2024-07-18' };
+    const event = fastParseTelemetryEvent({ ...base, tags });
+    assert.deepEqual(event?.tags, tags);
+    assert.notEqual(event?.tags, tags);
   });
 
   it('takes every plain UTC timestamp, leap days included', () => {

@@ -8,6 +8,24 @@ const isInt = (v: unknown, min: number, max: number): v is number => typeof v ==
 const money = (v: unknown) => v === undefined || (typeof v === 'string' && DECIMAL.test(v) && v.replace(/^[-+]?0*/, '').replace('.', '').length <= 38);
 /** A label: absent means '' (the schema's default); `null` marks one the fast path must leave to the schema. */
 const label = (v: unknown): string | null => (v === undefined ? '' : typeof v === 'string' && v.length <= 256 ? v : null);
+/**
+ * Tags as the proxy sends them (`{ served_model: '…' }`): a plain object of short string keys and string values, copied
+ * as the schema's record would. `null` for anything else (or for a key JSON could have smuggled in as `__proto__`).
+ */
+function plainTags(v: unknown): Record<string, string> | null {
+  if (v === undefined) return {};
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return null;
+  const tags: Record<string, string> = {};
+  for (const key in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, key)) continue;
+    const value = (v as Record<string, unknown>)[key];
+    if (key.length > 256 || key === '__proto__' || typeof value !== 'string' || value.length > 1024) return null;
+    tags[key] = value;
+  }
+  return tags;
+}
 /** A token count: absent means 0; -1 marks one the fast path must leave to the schema. */
 const count = (v: unknown): number => (v === undefined ? 0 : isInt(v, 0, Number.MAX_SAFE_INTEGER) ? v : -1);
 
@@ -44,9 +62,9 @@ function plainUtcTimestamp(ts: unknown): ts is string {
 
 /**
  * The collector's hot path: recognises a well-formed event with plain property checks (no schema machinery) and
- * returns it exactly as `telemetryEventSchema.parse` would — or `undefined` for anything unusual (a bad field, tags,
- * attempts, a timestamp with an offset, an inconsistent usage), which then goes through the zod schema for the
- * authoritative answer and its error messages. It accepts a strict subset of what the schema accepts; the spec
+ * returns it exactly as `telemetryEventSchema.parse` would — or `undefined` for anything unusual (a bad field, tags
+ * that are not plain strings, attempts, a timestamp with an offset, an inconsistent usage), which then goes through
+ * the zod schema for the authoritative answer and its error messages. It accepts a strict subset of what the schema accepts; the spec
  * beside it checks that on valid and invalid events alike.
  *
  * Every property is read by name and the result built as one literal: this runs on each collected event, and keyed
@@ -126,7 +144,9 @@ export function fastParseTelemetryEvent(input: unknown): TelemetryEvent | undefi
   if (!money(estimatedCost) || !money(providerCost)) return undefined;
   if (priceRef !== undefined && (typeof priceRef !== 'string' || priceRef.length > 256)) return undefined;
   if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
-  if (o.tags !== undefined || o.attempts !== undefined) return undefined;
+  if (o.attempts !== undefined) return undefined;
+  const tags = plainTags(o.tags);
+  if (tags === null) return undefined;
   const event: TelemetryEvent = {
     request_id: id,
     ts,
@@ -161,7 +181,7 @@ export function fastParseTelemetryEvent(input: unknown): TelemetryEvent | undefi
     streamed,
     latency_ms: latency,
     currency,
-    tags: {},
+    tags,
     attempts: [],
   };
   // Optional keys are absent (not undefined) in the schema's output when absent in the input.

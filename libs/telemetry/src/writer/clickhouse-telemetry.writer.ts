@@ -3,7 +3,7 @@ import { Logger, UnavailableError } from '@tollgate/core';
 import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
-import { encodeTabSeparated, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
+import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
 
 export interface TelemetryWriterOptions {
   table?: string;
@@ -261,7 +261,7 @@ export class ClickHouseTelemetryWriter {
       lookupMs = Date.now() - lookupStarted;
       // Encoded now, while the previous INSERT runs; redone below only if that batch changes the answer.
       plan = this.plan(unique, repeated, stored);
-      plan.body = encodeTabSeparated(plan.toWrite.map((w) => w.row));
+      plan.body = await encodeTabSeparatedInSlices(plan.toWrite.map((w) => w.row));
       const before = await previous.settled;
       if (this.opts.dedupe) {
         if (!before) {
@@ -284,7 +284,7 @@ export class ClickHouseTelemetryWriter {
       decide();
       const rows = plan.toWrite.map((w) => w.row);
       insertStarted = Date.now();
-      if (rows.length) await this.insertRows(rows, plan.body ?? encodeTabSeparated(rows));
+      if (rows.length) await this.insertRows(rows, plan.body ?? (await encodeTabSeparatedInSlices(rows)));
     } catch (error) {
       decide();
       const err = error instanceof Error ? error : new Error(String(error));
@@ -392,8 +392,10 @@ export class ClickHouseTelemetryWriter {
           format: 'TabSeparated',
           body,
           // Rows carry canonical 'YYYY-MM-DD hh:mm:ss.mmm' UTC times: the strict parser is much faster than best_effort.
-          // The rollup views run side by side rather than one after another.
-          settings: { date_time_input_format: 'basic', parallel_view_processing: 1 },
+          // The rollup views run side by side rather than one after another. The INSERT's threads run at the lowest
+          // priority (nice 19, restored after the query): with an embedded ClickHouse they share the cores with the
+          // requests being served, and a request must not wait behind telemetry of earlier ones.
+          settings: { date_time_input_format: 'basic', parallel_view_processing: 1, os_thread_priority: '19' },
         }),
       );
     } catch (error) {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LlmRequestRow, toLlmRequestRow } from '../events/llm-request.row';
 import { telemetryEventSchema } from '../events/telemetry-event.schema';
-import { encodeTabSeparated, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
+import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
 
 // The encoder reads each property by name for speed; this reference walks LLM_REQUEST_COLUMNS instead, so the two
 // agreeing means the encoder writes every column, in the declared order, with the same escaping.
@@ -94,5 +94,19 @@ describe('llm_requests TabSeparated encoder', () => {
     const rows = Array.from({ length: 40 }, () => distinctRow({ feature: long, customer: long, team: long, env: long, tags: Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${i}${long}`.slice(0, 256), long])) }));
     assert.equal(encodeTabSeparated(rows).toString('utf8'), reference(rows));
     assert.equal(encodeTabSeparated([]).length, 0);
+  });
+
+  it('encodes a large batch in slices, yielding in between, to the same bytes', async () => {
+    const rows = Array.from({ length: 1234 }, (_, i) => distinctRow(i % 100 === 0 ? { customer: nasty } : {}));
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const sliced = await encodeTabSeparatedInSlices(rows);
+    assert.ok(otherWorkRan, 'the event loop turned while the batch was encoded');
+    assert.deepEqual(sliced, encodeTabSeparated(rows));
+    assert.equal(sliced.toString('utf8'), reference(rows));
+    let ranForSmall = false;
+    setImmediate(() => (ranForSmall = true));
+    assert.deepEqual(await encodeTabSeparatedInSlices(rows.slice(0, 3)), encodeTabSeparated(rows.slice(0, 3)));
+    assert.equal(ranForSmall, false, 'a small batch is encoded in one go');
   });
 });
