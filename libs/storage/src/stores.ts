@@ -20,9 +20,17 @@ export interface CheckResult {
   error?: string;
 }
 
+export type StoreCheck = 'postgres' | 'clickhouse' | 'queue' | 'migrations';
+
+/** A check an app adds to its readiness beside the stores' (e.g. the proxy's catalogue): throws when not ready. */
+export interface ReadinessProbe {
+  mode: string;
+  probe(): Promise<void> | void;
+}
+
 export interface ReadinessReport {
   ready: boolean;
-  checks: Record<'postgres' | 'clickhouse' | 'queue' | 'migrations', CheckResult>;
+  checks: Record<StoreCheck, CheckResult> & Record<string, CheckResult>;
 }
 
 /**
@@ -109,10 +117,24 @@ export class Stores {
     return { postgres, clickhouse };
   }
 
-  /** Probes every store; never throws — a failing store is reported with its error. */
-  async readiness(): Promise<ReadinessReport> {
+  /**
+   * Probes every store, and the app's own `extra` checks alike (same timeout, same report); never throws — a
+   * failing check is reported with its error.
+   */
+  async readiness(extra: Record<string, ReadinessProbe> = {}): Promise<ReadinessReport> {
     const timeoutMs = this.config.READINESS_TIMEOUT_MS;
-    const [postgres, clickhouse, queue, migrations] = await Promise.all([
+    const extraNames = Object.keys(extra);
+    const [[postgres, clickhouse, queue, migrations], extraResults] = await Promise.all([
+      this.storeChecks(timeoutMs),
+      Promise.all(extraNames.map((name) => timed(extra[name].mode, async () => extra[name].probe(), timeoutMs))),
+    ]);
+    const checks: ReadinessReport['checks'] = { postgres, clickhouse, queue, migrations };
+    extraNames.forEach((name, i) => (checks[name] = extraResults[i]));
+    return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  private storeChecks(timeoutMs: number): Promise<CheckResult[]> {
+    return Promise.all([
       timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined), timeoutMs),
       timed(
         this.modes.clickhouse,
@@ -125,8 +147,6 @@ export class Stores {
       timed(this.modes.queue, () => this.queues.ping(), timeoutMs),
       timed('both', () => this.verifyMigrations(), timeoutMs),
     ]);
-    const checks = { postgres, clickhouse, queue, migrations };
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
   }
 
   async close(): Promise<void> {
