@@ -21,14 +21,17 @@ for (const factory of storeTargets) {
       let jobId: string;
       let drainJobId: string;
       try {
-        for (const url of Object.values(first.urls)) {
+        for (const [app, url] of Object.entries(first.urls)) {
           const health = await fetch(`${url}/healthz`);
           assert.equal(health.status, 200);
           const ready = await fetch(`${url}/readyz`);
-          const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean }> };
+          const report = (await ready.json()) as { ready: boolean; checks: Record<string, { ok: boolean; mode: string }> };
           assert.equal(ready.status, 200, JSON.stringify(report));
           assert.equal(report.ready, true);
-          assert.deepEqual(Object.keys(report.checks).sort(), ['clickhouse', 'migrations', 'postgres', 'queue']);
+          // The proxy is ready only with its catalogue loaded (here from its own PostgreSQL).
+          const expected = app === 'proxy' ? ['catalogue', 'clickhouse', 'migrations', 'postgres', 'queue'] : ['clickhouse', 'migrations', 'postgres', 'queue'];
+          assert.deepEqual(Object.keys(report.checks).sort(), expected);
+          if (app === 'proxy') assert.deepEqual([report.checks.catalogue.ok, report.checks.catalogue.mode], [true, 'postgres']);
         }
 
         await first.stores.dataSource.query(`INSERT INTO tollgate.features (key, name) VALUES ($1, $2)`, ['search', 'Semantic search']);

@@ -1,5 +1,5 @@
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { Stores } from '@tollgate/storage';
+import { ReadinessProbe, Stores } from '@tollgate/storage';
 import { ProxyContext } from './pipeline/proxy.context';
 import { handleChatCompletions, handleEmbeddings, handleModels, handleResponses } from './handlers/openai.handlers';
 import { handleAnthropicMessages } from './handlers/anthropic-messages.handler';
@@ -13,9 +13,9 @@ export function writeOpenAiError(res: ServerResponse, status: number, message: s
 
 /**
  * The proxy's HTTP front. Plain node:http (no framework, no ORM) because it sits on every LLM request's path:
- * routing is a few string comparisons.
+ * routing is a few string comparisons. `/readyz` reports the stores and `readinessChecks` (the catalogue).
  */
-export function createProxyServer(stores: Stores, ctx: ProxyContext): Server {
+export function createProxyServer(stores: Stores, ctx: ProxyContext, readinessChecks: Record<string, ReadinessProbe> = {}): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     const url = req.url ?? '/';
@@ -45,7 +45,7 @@ export function createProxyServer(stores: Stores, ctx: ProxyContext): Server {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","app":"proxy"}');
           return;
         case '/readyz':
-          stores.readiness().then(
+          stores.readiness(readinessChecks).then(
             (report) => {
               res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ app: 'proxy', ...report }));
             },

@@ -33,6 +33,9 @@ export interface ProxyOptions {
   spoolBatchSize?: number;
   /** Catalogue refresh period. */
   refreshMs?: number;
+  /** With `apiUrl`, until the first catalogue load: first retry delay (0.5 s), doubled up to `catalogueRetryMaxMs` (5 s). */
+  catalogueRetryMs?: number;
+  catalogueRetryMaxMs?: number;
 }
 
 export interface ProxyHandle {
@@ -63,8 +66,10 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     sink = new ClickHouseSink(writer);
     closeSink = () => writer.close();
   }
-  const catalogue = new ProviderCatalogue(source, options.refreshMs ?? 5_000);
-  await catalogue.start();
+  const catalogue = new ProviderCatalogue(source, { refreshMs: options.refreshMs, retryInitialMs: options.catalogueRetryMs, retryMaxMs: options.catalogueRetryMaxMs });
+  // With the api as source the proxy boots whether or not the api answers yet (/readyz and early requests say the
+  // catalogue is not loaded); reading PostgreSQL itself, which the launcher just migrated, a failed load is a fault.
+  await catalogue.start({ retryUntilLoaded: remote });
   // Price overrides (custom prices, discounts) come from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
   const pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
   await pricing.start();
@@ -83,7 +88,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     metrics: new ProxyMetrics(),
     maxBodyBytes: 32 * 1024 * 1024,
   };
-  const server = createProxyServer(stores, context);
+  const server = createProxyServer(stores, context, { catalogue: { mode: remote ? 'api' : 'postgres', probe: () => catalogue.assertLoaded() } });
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(stores.config.PROXY_PORT, stores.config.HOST, () => resolvePromise());

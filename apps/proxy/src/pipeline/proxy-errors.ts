@@ -1,5 +1,6 @@
 import { ServerResponse } from 'node:http';
 import { DomainError, ValidationError } from '@tollgate/core';
+import { CatalogueNotLoadedError } from '@tollgate/providers';
 
 /** Thrown inside the pipeline to answer with a given status in OpenAI's error format. */
 export class ProxyHttpError extends Error {
@@ -10,6 +11,8 @@ export class ProxyHttpError extends Error {
     readonly code: string | null = null,
     readonly param: string | null = null,
     readonly errorClass = type,
+    /** Extra response headers (e.g. Retry-After). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -29,6 +32,11 @@ const KIND_STATUS: Record<DomainError['kind'], [number, string]> = {
 /** The proxy's one mapping from errors to OpenAI-format HTTP answers. */
 export function toProxyHttpError(error: unknown): ProxyHttpError {
   if (error instanceof ProxyHttpError) return error;
+  // Before the first catalogue load no key or model can be judged: a retryable 503, not a 401/404 that lies.
+  if (error instanceof CatalogueNotLoadedError) {
+    const retryAfter = String(Math.max(1, Math.ceil(error.retryInMs / 1000)));
+    return new ProxyHttpError(503, error.message, 'api_error', 'catalogue_unavailable', null, 'catalogue_unavailable', { 'retry-after': retryAfter });
+  }
   if (error instanceof DomainError) {
     const [status, type] = KIND_STATUS[error.kind];
     const param = error instanceof ValidationError && error.problems.length ? error.problems[0].field : null;
@@ -43,6 +51,6 @@ export function writeError(res: ServerResponse, error: ProxyHttpError, headers: 
     return;
   }
   const body = JSON.stringify({ error: { message: error.message, type: error.type, param: error.param, code: error.code } });
-  res.writeHead(error.status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(error.status, { ...error.headers, ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

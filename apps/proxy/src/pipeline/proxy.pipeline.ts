@@ -99,8 +99,10 @@ export function authenticate(ctx: ProxyContext, req: IncomingMessage): VirtualKe
 
 async function authenticateAfterReload(ctx: ProxyContext, presented: string): Promise<VirtualKeyRecord> {
   const key = await ctx.catalogue.keyAfterReload(hashSecret(presented));
-  if (!key) throw new ProxyHttpError(401, 'unknown or revoked virtual key', 'authentication_error', 'invalid_api_key');
-  return key;
+  if (key) return key;
+  // No snapshot yet (the api is down or not up): a 503 to retry, not a 401 that calls a good key unknown.
+  ctx.catalogue.assertLoaded();
+  throw new ProxyHttpError(401, 'unknown or revoked virtual key', 'authentication_error', 'invalid_api_key');
 }
 
 export function beginScope(ctx: ProxyContext, req: IncomingMessage, key: VirtualKeyRecord, body: Record<string, unknown>, startedAt: number): RequestScope {
@@ -434,7 +436,8 @@ export async function guard(ctx: ProxyContext, res: ServerResponse, run: (setSco
     await run((s) => (scope = s));
   } catch (error) {
     const failure = toProxyHttpError(error);
-    if (failure.status >= 500) logger.error('proxy request failed', { error });
+    // The catalogue logs its own load failures (once per attempt): not once more per refused request.
+    if (failure.status >= 500 && failure.errorClass !== 'catalogue_unavailable') logger.error('proxy request failed', { error });
     writeError(res, failure, scope ? { 'x-tollgate-request-id': scope.requestId } : {});
     recordRejected(ctx, scope, failure);
   }

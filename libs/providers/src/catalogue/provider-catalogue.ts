@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Logger } from '@tollgate/core';
+import { Logger, UnavailableError } from '@tollgate/core';
 import { ProviderKind, ProviderSettings, ProviderTarget } from '../provider.types';
 import { CredentialCipher } from '../credentials/credential.cipher';
 
@@ -79,11 +79,36 @@ export class PostgresCatalogueSource implements CatalogueSource {
   }
 }
 
+/** Thrown while no snapshot has loaded yet (a separate proxy started while the api is down): retryable. */
+export class CatalogueNotLoadedError extends UnavailableError {
+  constructor(
+    reason: string,
+    /** When the next load attempt is due (ms from now; 0 when one is under way). */
+    readonly retryInMs: number,
+  ) {
+    super(`catalogue not loaded yet: ${reason}`);
+  }
+}
+
+export interface CatalogueOptions {
+  /** Period of the background refresh once a snapshot has loaded. */
+  refreshMs?: number;
+  /** At most one reload per this period when a request names an unknown model or key. */
+  missReloadMs?: number;
+  /** Until the first snapshot loads: first retry delay, doubled after each failure up to `retryMaxMs`. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
 /**
  * The proxy's in-memory view of routable deployments and virtual keys. Lookups are plain Map reads (hot path);
  * the snapshot is replaced wholesale on refresh (periodic, and at most once per `missReloadMs` when a request
  * names an unknown model or key, so a deployment or key just created through the api works at once). A failed
  * refresh keeps serving the last snapshot.
+ *
+ * Until the first snapshot loads there is nothing to serve: `assertLoaded()` throws a CatalogueNotLoadedError
+ * naming the last failure (readiness, and the proxy's 503 to early requests), and `start({ retryUntilLoaded })`
+ * retries the load with a short capped backoff rather than waiting a whole refresh period.
  */
 export class ProviderCatalogue {
   private readonly logger = new Logger('provider-catalogue');
@@ -91,37 +116,111 @@ export class ProviderCatalogue {
   private byKeyHash = new Map<string, VirtualKeyRecord>();
   private models: string[] = [];
   private timer?: NodeJS.Timeout;
+  private retryTimer?: NodeJS.Timeout;
+  private nextRetryAt = 0;
+  private started = false;
+  private stopped = false;
   private loading?: Promise<void>;
   private lastMissReload = 0;
+  private loadedAt = 0;
+  private lastFailure = 'first load in progress';
+  private readonly refreshMs: number;
+  private readonly missReloadMs: number;
+  private readonly retryInitialMs: number;
+  private readonly retryMaxMs: number;
 
   constructor(
     private readonly source: CatalogueSource,
-    private readonly refreshMs = 5_000,
-    private readonly missReloadMs = 250,
-  ) {}
+    options: CatalogueOptions = {},
+  ) {
+    this.refreshMs = options.refreshMs ?? 5_000;
+    this.missReloadMs = options.missReloadMs ?? 250;
+    this.retryInitialMs = options.retryInitialMs ?? 500;
+    this.retryMaxMs = Math.max(this.retryInitialMs, options.retryMaxMs ?? 5_000);
+  }
 
-  async start(): Promise<void> {
-    await this.refresh();
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
-    this.timer.unref();
+  /**
+   * Loads the first snapshot, then refreshes every `refreshMs`. By default a failed first load throws (the
+   * all-in-one process reads its own PostgreSQL: a failure there is a real fault). With `retryUntilLoaded` (a
+   * separate proxy, whose api may be down or not up yet) start returns at once and the load is retried with the
+   * capped backoff until it succeeds; the periodic refresh takes over from there.
+   */
+  async start(options: { retryUntilLoaded?: boolean } = {}): Promise<void> {
+    this.started = true;
+    this.stopped = false;
+    if (!options.retryUntilLoaded) {
+      await this.refresh();
+      this.schedulePeriodic();
+      return;
+    }
+    if (this.loadedAt !== 0) this.schedulePeriodic();
+    else this.attemptFirstLoad(this.retryInitialMs);
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.retryTimer);
+    this.timer = undefined;
+    this.retryTimer = undefined;
+  }
+
+  /** Whether a snapshot has loaded (it then stays served, whatever later refreshes do). */
+  get loaded(): boolean {
+    return this.loadedAt !== 0;
+  }
+
+  /** Throws a CatalogueNotLoadedError naming the last failure until the first snapshot has loaded. */
+  assertLoaded(): void {
+    if (this.loadedAt !== 0) return;
+    const retryInMs = this.loading ? 0 : Math.max(0, this.nextRetryAt - Date.now());
+    throw new CatalogueNotLoadedError(this.lastFailure, retryInMs);
   }
 
   refresh(): Promise<void> {
     this.loading ??= this.source
       .load()
-      .then((snapshot) => this.apply(snapshot))
+      .then((snapshot) => {
+        const first = this.loadedAt === 0;
+        this.apply(snapshot);
+        this.loadedAt = Date.now();
+        if (first) this.onFirstLoad();
+      })
       .catch((error: unknown) => {
-        this.logger.error('catalogue refresh failed; serving the last snapshot', { error });
+        if (this.loadedAt === 0) this.lastFailure = error instanceof Error ? error.message : String(error);
+        else this.logger.error('catalogue refresh failed; serving the last snapshot', { error });
         throw error;
       })
       .finally(() => {
         this.loading = undefined;
       });
     return this.loading;
+  }
+
+  private attemptFirstLoad(delayMs: number): void {
+    if (this.stopped || this.loadedAt !== 0) return;
+    this.refresh().catch((error: unknown) => {
+      if (this.stopped || this.loadedAt !== 0) return;
+      const next = Math.min(delayMs * 2, this.retryMaxMs);
+      this.logger.error('catalogue not loaded; nothing to route with until it is', { error, retryInMs: delayMs });
+      this.nextRetryAt = Date.now() + delayMs;
+      this.retryTimer = setTimeout(() => this.attemptFirstLoad(next), delayMs);
+      this.retryTimer.unref();
+    });
+  }
+
+  private onFirstLoad(): void {
+    this.logger.info('catalogue loaded', { models: this.models.length, keys: this.byKeyHash.size });
+    if (this.started) this.schedulePeriodic();
+  }
+
+  /** From the first snapshot on (whichever call loaded it): no more backoff, the periodic refresh. */
+  private schedulePeriodic(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.stopped || this.timer) return;
+    this.timer = setInterval(() => void this.refresh().catch(() => undefined), this.refreshMs);
+    this.timer.unref();
   }
 
   /** Deployments serving `model`, in routing order. */
@@ -168,6 +267,8 @@ export class ProviderCatalogue {
   private async reloadOnMiss(): Promise<void> {
     const now = Date.now();
     if (this.loading) return this.loading.catch(() => undefined);
+    // Nothing loaded yet: the backoff paces the attempts, not the traffic.
+    if (this.loadedAt === 0) return;
     if (now - this.lastMissReload < this.missReloadMs) return;
     this.lastMissReload = now;
     await this.refresh().catch(() => undefined);
