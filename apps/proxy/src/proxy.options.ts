@@ -7,7 +7,7 @@ import { ProxyOptions } from './proxy.starter';
  * where the api is and, optionally, an API token of scope `proxy` for the catalogue channel (by default the proxy
  * derives the channel token from TOLLGATE_SECRET_KEY, which it shares with the api).
  */
-const proxyEnvSchema = z.object({
+export const proxyEnvSchema = z.object({
   /**
    * Unset: the proxy reads the catalogue from PostgreSQL and writes telemetry to ClickHouse itself (it has the store
    * URLs and TOLLGATE_SECRET_KEY), as in the all-in-one process.
