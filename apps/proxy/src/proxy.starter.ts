@@ -70,6 +70,8 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   // With the api as source the proxy boots whether or not the api answers yet (/readyz and early requests say the
   // catalogue is not loaded); reading PostgreSQL itself, which the launcher just migrated, a failed load is a fault.
   await catalogue.start({ retryUntilLoaded: remote });
+  // Registered at once: a boot that fails further on must not leave the catalogue retrying.
+  shutdown.register('drain', 'proxy-catalogue', () => catalogue.stop());
   // Price overrides (custom prices, discounts) come from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
   const pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
   await pricing.start();
@@ -95,7 +97,6 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   });
   shutdown.register('accept', 'proxy', () => closeServer(server));
   shutdown.register('drain', 'proxy-telemetry', async () => {
-    catalogue.stop();
     pricing.stop();
     await spool.close(Math.max(1_000, stores.config.SHUTDOWN_TIMEOUT_MS - 2_000));
     await closeSink();
