@@ -27,6 +27,8 @@ interface Target {
   headers: Record<string, string>;
   /** The process serving it, for CPU accounting. */
   pid: number;
+  /** A second process doing its work (Tollgate's collector when the proxy runs separately), counted in the CPU section. */
+  helperPid?: number;
 }
 
 interface WrkResult {
@@ -139,7 +141,7 @@ async function printTtfb(targets: Target[], streamed: string): Promise<void> {
  * this hardly moves with machine load, so it is the figure to compare between changes. Returns Tollgate's errors.
  */
 async function printCpu(targets: Target[], plain: string, streamed: string): Promise<number> {
-  console.log(`\n== CPU per request (µs, user + system of the serving process; main thread in brackets), wrk ${cpuConnections} connections × ${cpuSeconds}s`);
+  console.log(`\n== CPU per request (µs, user + system of the serving process, and of Tollgate's collector when it runs apart; main thread in brackets), wrk ${cpuConnections} connections × ${cpuSeconds}s`);
   let errors = 0;
   const breakdown: string[] = [];
   for (const [mode, body] of [['non-streaming', plain], ['streaming', streamed]] as const) {
@@ -148,14 +150,24 @@ async function printCpu(targets: Target[], plain: string, streamed: string): Pro
       await wrk(t, body, cpuConnections, 1); // warm-up
       const before = sampleCpu(t.pid);
       const threadsBefore = sampleThreads(t.pid);
+      const helperBefore = t.helperPid ? sampleCpu(t.helperPid) : undefined;
+      const helperThreadsBefore = t.helperPid ? sampleThreads(t.helperPid) : undefined;
       const result = await wrk(t, body, cpuConnections, cpuSeconds);
       const used = cpuSince(t.pid, before);
+      const per = (us: number) => f(us / result.requests, 0);
+      let cell = `${t.name} ${per(used.process)} [${per(used.mainThread)}]`;
       if (t.name === 'tollgate') {
         errors += result.errors;
-        const groups = threadsSince(t.pid, threadsBefore).map(([name, us]) => `${name} ${f(us / result.requests, 0)}`);
+        const groups = threadsSince(t.pid, threadsBefore).map(([name, us]) => `${name} ${per(us)}`);
         breakdown.push(`tollgate ${mode} by thread (µs per request): ${groups.join(', ')}`);
       }
-      cells.push(`${t.name} ${f(used.process / result.requests, 0)} [${f(used.mainThread / result.requests, 0)}]`);
+      if (t.helperPid && helperBefore && helperThreadsBefore) {
+        const helper = cpuSince(t.helperPid, helperBefore);
+        cell += ` + collector ${per(helper.process)} [${per(helper.mainThread)}]`;
+        const groups = threadsSince(t.helperPid, helperThreadsBefore).map(([name, us]) => `${name} ${per(us)}`);
+        breakdown.push(`collector ${mode} by thread (µs per request): ${groups.join(', ')}`);
+      }
+      cells.push(cell);
     }
     console.log(`${mode.padEnd(13)} | ${cells.join(' | ')}`);
   }
@@ -175,7 +187,7 @@ async function main() {
   const targets: Target[] = [
     { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: mockChild.pid! },
     { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: bareChild.pid! },
-    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgateChild.pid! },
+    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgate.pid, helperPid: tollgate.collectorPid },
   ];
   if (!skipPortkey) {
     targets.push({
@@ -227,8 +239,8 @@ async function main() {
   console.log(`\n== Tollgate ran as: ${count.mode}`);
   console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
   console.log(`   embedded ClickHouse over the run: ${JSON.stringify(count.clickhouse)}`);
-  console.log(`   Tollgate process GC over the run: ${JSON.stringify(count.gc)}`);
-  console.log(`   Tollgate process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
+  console.log(`   proxy process GC over the run: ${JSON.stringify(count.gc)}`);
+  console.log(`   proxy process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
   tollgateChild.send({ type: 'stop' });
   await new Promise((resolve) => tollgateChild.once('exit', resolve));
 }

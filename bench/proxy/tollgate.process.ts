@@ -1,68 +1,129 @@
-// The Tollgate side of the benchmark: api + proxy in one process on embedded stores (telemetry on: every request is
-// spooled and written to chDB), a provider pointing at the mock upstream, and a virtual key. Answers the parent's
-// `count` message with how many requests the proxy recorded and how many rows reached ClickHouse.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// The Tollgate side of the benchmark, on embedded stores with telemetry on, in one of three shapes (BENCH_TOLLGATE):
+//   separate (default)  the proxy in a process of its own (tollgate-proxy.process.ts), as docker-compose deploys it:
+//                       catalogue over the api's authenticated channel, telemetry spooled and POSTed to the api's
+//                       collector; this process is the api (collector, ClickHouse, PostgreSQL).
+//   proxy               the proxy process alone, writing telemetry into ClickHouse itself (chDB in its own process).
+//   all-in-one          api + proxy in one process, as `npm start` runs them.
+// Sets up a provider pointing at the mock upstream and a virtual key; answers the parent's `count` message with how
+// many requests the proxy answered and recorded and how many rows reached ClickHouse.
+import { ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
 import { loadSecretKey } from '@tollgate/core';
-import { CredentialCipher, ProviderAdminService } from '@tollgate/providers';
-import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
+import { CredentialCipher, ProviderAdminService, proxyChannelToken } from '@tollgate/providers';
+import { ProcessStats, answeredRequests, watchProcess } from './process-stats';
+
+type Shape = 'separate' | 'proxy' | 'all-in-one';
+
+interface ProxyCount extends ProcessStats {
+  recorded: number;
+  answered: number;
+}
 
 async function main() {
   const upstream = process.argv[2];
+  const shape = (process.env.BENCH_TOLLGATE ?? 'separate') as Shape;
+  if (!['separate', 'proxy', 'all-in-one'].includes(shape)) throw new Error(`BENCH_TOLLGATE: separate, proxy or all-in-one, not ${shape}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
-  let proxy!: ProxyHandle;
-  // BENCH_TOLLGATE=all-in-one runs the api in the same process (as `npm start` does); the default is the proxy alone,
-  // as it runs in production, with telemetry straight into ClickHouse (chDB in-process here).
-  const allInOne = process.env.BENCH_TOLLGATE === 'all-in-one';
-  // BENCH_DELIVERY_MS: spool → ClickHouse delivery cadence (diagnostics: a huge value defers inserts to the final count).
-  const options = {
+  const collectorToken = randomBytes(24).toString('hex');
+  // Spool → sink delivery knobs (diagnostics): BENCH_DELIVERY_MS cadence, BENCH_SPOOL_BATCH events per batch.
+  const spoolOptions = {
     ...(process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {}),
     ...(process.env.BENCH_SPOOL_BATCH ? { spoolBatchSize: Number(process.env.BENCH_SPOOL_BATCH) } : {}),
   };
+  let proxy: ProxyHandle | undefined;
+  const starters = shape === 'proxy' ? [] : [apiStarter];
+  if (shape !== 'separate') starters.push(createProxyStarter(spoolOptions, (h) => (proxy = h)));
+  const stats = shape === 'separate' ? undefined : watchProcess();
   const running = await launch(
-    { TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0', LOG_LEVEL: 'error' },
-    allInOne ? [apiStarter, createProxyStarter(options, (h) => (proxy = h))] : [createProxyStarter(options, (h) => (proxy = h))],
+    { TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0', LOG_LEVEL: 'error', TOLLGATE_COLLECTOR_TOKEN: collectorToken },
+    starters,
   );
-  const admin = new ProviderAdminService(running.stores.dataSource, new CredentialCipher(loadSecretKey(running.stores.config)));
+  if (process.env.BENCH_DROP_ROLLUP_VIEWS === '1') {
+    // Diagnostics only: what the rollup views cost the embedded ClickHouse per insert.
+    for (const view of ['llm_usage_hourly_mv', 'llm_usage_daily_mv', 'llm_usage_daily_customer_mv']) await running.stores.clickhouse.command({ query: `DROP VIEW IF EXISTS ${view}` });
+  }
+  const secretKey = loadSecretKey(running.stores.config);
+  const admin = new ProviderAdminService(running.stores.dataSource, new CredentialCipher(secretKey));
   const provider = await admin.createProvider({ name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
   await admin.createDeployment(provider.id, { model: 'gpt-4o-mini' });
   const key = await admin.createVirtualKey({ name: 'bench', defaults: { feature: 'bench' } }, (d) => d as Record<string, string>);
-  await proxy.context.catalogue.refresh();
-  // Event-loop delay of the process under load: stalls here show up directly as added latency. 10 ms resolution: at
-  // 1 ms its timer alone cost the measured process ~3% of a core (1,000 wakeups a second).
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  loop.enable();
-  const gc = { minor: 0, minorMs: 0, major: 0, majorMs: 0, maxMs: 0 };
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      const kind = ((entry as unknown as { detail?: { kind?: number } }).detail)?.kind;
-      const major = kind === constants.NODE_PERFORMANCE_GC_MAJOR;
-      if (major) (gc.major++, (gc.majorMs += entry.duration));
-      else (gc.minor++, (gc.minorMs += entry.duration));
-      gc.maxMs = Math.max(gc.maxMs, entry.duration);
-    }
-  }).observe({ entryTypes: ['gc'] });
+
+  let proxyUrl: string;
+  let proxyPid = process.pid;
+  let proxyChild: ChildProcess | undefined;
+  if (shape === 'separate') {
+    // Its own data dir (spool) and its own flags; PostgreSQL is this process's embedded one, reached over loopback.
+    const flags = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64';
+    proxyChild = fork(join(__dirname, 'tollgate-proxy.process.js'), [running.urls.api, proxyChannelToken(secretKey)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: flags ? flags.split(' ') : [],
+      env: {
+        ...process.env,
+        TOLLGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-')),
+        DATABASE_URL: running.stores.postgresUrl,
+        TOLLGATE_COLLECTOR_TOKEN: collectorToken,
+        API_PORT: '0',
+        PROXY_PORT: '0',
+        WORKER_PORT: '0',
+        LOG_LEVEL: 'error',
+      },
+    });
+    const ready = await nextMessage<{ url: string }>(proxyChild);
+    // BENCH_COLLECTOR_NICE: run the collector (this process: api, chDB) at a lower priority, standing in for the
+    // machine of its own it has in a deployment; every thread is reniced (Linux priorities are per thread).
+    const nice = Number(process.env.BENCH_COLLECTOR_NICE ?? 0);
+    if (nice) for (const tid of readdirSync('/proc/self/task')) setPriority(Number(tid), nice);
+    proxyUrl = ready.url;
+    proxyPid = proxyChild.pid!;
+  } else {
+    await proxy!.context.catalogue.refresh();
+    proxyUrl = proxy!.url;
+  }
+
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'count') {
-      await proxy.context.spool.flush();
-      const [row] = (await (await running.stores.clickhouse.query({ query: 'SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL', format: 'JSONEachRow' })).json()) as { rows: string; ids: string }[];
-      const metrics = await proxy.context.metrics.registry.getSingleMetricAsString('tollgate_proxy_requests_total');
-      const answered = metrics.split('\n').filter((l) => l.startsWith('tollgate_proxy_requests_total{')).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-      // What the embedded ClickHouse did over the run (its own counters since start): how many queries and inserts, merges.
-      const events = (await (await running.stores.clickhouse.query({ query: "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'InsertedRows', 'Merge', 'MergedRows', 'SelectedRows')", format: 'JSONEachRow' })).json()) as { event: string; value: string }[];
-      const clickhouse = Object.fromEntries(events.map((e) => [e.event, Number(e.value)]));
-      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-      process.send?.({ type: 'count', clickhouse, gc: { ...gc, minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), maxMs: Math.round(gc.maxMs) }, mode: allInOne ? 'all-in-one (api + proxy)' : 'proxy process', loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, recorded: proxy.context.spool.stats().recorded, answered, rows: Number(row.rows), ids: Number(row.ids) });
+      let proxyCount: ProxyCount;
+      if (proxyChild) {
+        proxyChild.send({ type: 'count' });
+        proxyCount = await nextMessage<ProxyCount>(proxyChild);
+      } else {
+        await proxy!.context.spool.flush();
+        proxyCount = { recorded: proxy!.context.spool.stats().recorded, answered: await answeredRequests(proxy!.context.metrics), ...stats!() };
+      }
+      const clickhouse = running.stores.clickhouse;
+      const [row] = (await (await clickhouse.query({ query: 'SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL', format: 'JSONEachRow' })).json()) as { rows: string; ids: string }[];
+      // What the embedded ClickHouse did over the run (its own counters since start): queries, inserts, merges.
+      const events = (await (await clickhouse.query({ query: "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'InsertedRows', 'Merge', 'MergedRows', 'SelectedRows')", format: 'JSONEachRow' })).json()) as { event: string; value: string }[];
+      const mode = { separate: 'separate proxy process + api process (collector, stores), as docker-compose deploys them', proxy: 'proxy process writing ClickHouse (chDB) itself', 'all-in-one': 'all-in-one process (api + proxy)' }[shape];
+      process.send?.({ type: 'count', mode, ...proxyCount, clickhouse: Object.fromEntries(events.map((e) => [e.event, Number(e.value)])), rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
+      if (proxyChild) {
+        proxyChild.send({ type: 'stop' });
+        await new Promise((resolve) => proxyChild!.once('exit', resolve));
+      }
       await running.stop();
       process.exit(0);
     }
   });
-  process.send?.({ type: 'ready', url: proxy.url, key: key.key });
+  // `pid` serves the requests; `collectorPid` (separate shape) stores their telemetry: the CPU section counts both.
+  process.send?.({ type: 'ready', url: proxyUrl, key: key.key, pid: proxyPid, ...(proxyChild ? { collectorPid: process.pid } : {}) });
+}
+
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`proxy process exited with ${code}`));
+    child.once('exit', onExit);
+    child.once('message', (message) => {
+      child.off('exit', onExit);
+      resolve(message as T);
+    });
+  });
 }
 
 main().catch((error) => {

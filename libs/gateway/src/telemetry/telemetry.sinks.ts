@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { Logger, UnavailableError } from '@tollgate/core';
 import { ClickHouseTelemetryWriter, LlmRequestRow, toLlmRequestRow, validateTelemetryEvents } from '@tollgate/telemetry';
-import { TelemetrySink } from './telemetry.spool';
+import { SpoolBatch, TelemetrySink } from './telemetry.spool';
 
 const logger = new Logger('telemetry-sink');
 
@@ -21,7 +21,8 @@ const LINES_PER_TURN = 250;
 export class ClickHouseSink implements TelemetrySink {
   constructor(private readonly writer: ClickHouseTelemetryWriter) {}
 
-  async send(lines: string[]): Promise<void> {
+  async send(batch: SpoolBatch): Promise<void> {
+    const lines = batch.lines();
     const rows: LlmRequestRow[] = [];
     for (let start = 0; start < lines.length; start += LINES_PER_TURN) {
       if (start > 0) await yieldToEventLoop();
@@ -57,15 +58,15 @@ export class CollectorSink implements TelemetrySink {
     this.url = `${collectorUrl.replace(/\/+$/, '')}/v1/telemetry`;
   }
 
-  async send(lines: string[]): Promise<void> {
+  async send(batch: SpoolBatch): Promise<void> {
     let response;
     try {
       response = await request(this.url, {
         method: 'POST',
         dispatcher: this.agent,
-        // NDJSON: the spool's lines go out as they are, no re-serialisation.
+        // NDJSON: the spool's bytes go out as they are, never decoded here.
         headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${this.token}` },
-        body: lines.join('\n'),
+        body: batch.ndjson,
         headersTimeout: 30_000,
         bodyTimeout: 30_000,
       });
@@ -74,11 +75,11 @@ export class CollectorSink implements TelemetrySink {
     }
     const text = await response.body.text();
     const status = response.statusCode;
-    if (status === 413 && lines.length > 1) {
+    if (status === 413 && batch.count > 1) {
       // Over the collector's size limit: halve until it fits, keeping the order.
-      const half = Math.ceil(lines.length / 2);
-      await this.send(lines.slice(0, half));
-      await this.send(lines.slice(half));
+      const [first, rest] = batch.halves();
+      await this.send(first);
+      await this.send(rest);
       return;
     }
     const parsed = safeJson(text) as { errors?: { index?: number; field: string; reason: string }[] } | undefined;

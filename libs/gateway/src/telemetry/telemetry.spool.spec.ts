@@ -3,18 +3,22 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TelemetrySink, TelemetrySpool } from './telemetry.spool';
+import { SpoolBatch, TelemetrySink, TelemetrySpool } from './telemetry.spool';
 
 /** A sink that stores what it receives and can be switched off (an unreachable collector). */
 class RecordingSink implements TelemetrySink {
   down = false;
   failures = 0;
   received: number[] = [];
-  async send(lines: string[]): Promise<void> {
+  async send(batch: SpoolBatch): Promise<void> {
     if (this.down) {
       this.failures++;
       throw new Error('connect ECONNREFUSED');
     }
+    // A batch is whole NDJSON lines only, and says how many.
+    assert.equal(batch.ndjson.at(-1), 0x0a);
+    const lines = batch.lines();
+    assert.equal(lines.length, batch.count);
     for (const line of lines) this.received.push((JSON.parse(line) as { seq: number }).seq);
   }
 }
@@ -71,5 +75,33 @@ describe('TelemetrySpool', () => {
     await second.close();
     assert.equal(readdirSync(dir).filter((n) => n.endsWith('.ndjson')).length, 1, 'delivered segments are deleted');
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('skips blank and stray lines in the middle of a segment and delivers the events around them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const sink = new RecordingSink();
+    sink.down = true;
+    const first = new TelemetrySpool(dir, sink, fast);
+    await first.open();
+    for (const seq of range(0, 5)) first.record({ seq });
+    await first.close(0);
+    const segment = readdirSync(dir).find((n) => n.endsWith('.ndjson'))!;
+    appendFileSync(join(dir, segment), '\n\nnot an event\n{"seq":5}\n\n{"seq":6}\n');
+    sink.down = false;
+    const second = new TelemetrySpool(dir, sink, fast);
+    await second.open();
+    await second.flush();
+    assert.deepEqual(sink.received, range(0, 7));
+    await second.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('splits a batch in halves on line boundaries, in order', () => {
+    const batch = SpoolBatch.of(range(0, 5).map((seq) => JSON.stringify({ seq, text: 'ü€' })));
+    const [a, b] = batch.halves();
+    assert.deepEqual([a.count, b.count], [3, 2]);
+    assert.deepEqual([...a.lines(), ...b.lines()], batch.lines());
+    assert.deepEqual(a.lines().map((l) => JSON.parse(l).seq), [0, 1, 2]);
+    assert.equal(Buffer.concat([a.ndjson, b.ndjson]).equals(batch.ndjson), true);
   });
 });
