@@ -45,7 +45,9 @@ export class ClickHouseSink implements TelemetrySink {
 /**
  * Separate proxy process: spooled events are POSTed in batches to the api's collector (`POST /v1/telemetry`) with
  * the collector token, as NDJSON. 2xx: stored (per-event rejections are logged); 400: no event was valid (logged,
- * skipped); 413: split in halves; anything else throws so the spool retries it in order.
+ * skipped); 413: split in halves; anything else throws so the spool retries it in order. A batch larger than the
+ * collector reads is split before it is sent: the collector cuts such an upload off mid-way (no 413 reaches the
+ * client), and the spool would retry it forever.
  */
 export class CollectorSink implements TelemetrySink {
   private readonly agent = new Agent({ connections: 4, keepAliveTimeout: 30_000 });
@@ -54,11 +56,23 @@ export class CollectorSink implements TelemetrySink {
   constructor(
     collectorUrl: string,
     private readonly token: string,
+    /** Largest body sent; below the collector's 10 MiB limit (MAX_TELEMETRY_BODY_BYTES in apps/api). */
+    private readonly maxBodyBytes = 8 * 1024 * 1024,
   ) {
     this.url = `${collectorUrl.replace(/\/+$/, '')}/v1/telemetry`;
   }
 
   async send(batch: SpoolBatch): Promise<void> {
+    if (batch.ndjson.length > this.maxBodyBytes) {
+      if (batch.count === 1) {
+        reportInvalid([{ field: '(event)', reason: `a single event of ${batch.ndjson.length} bytes exceeds the collector's body limit` }]);
+        return;
+      }
+      const [first, rest] = batch.halves();
+      await this.send(first);
+      await this.send(rest);
+      return;
+    }
     let response;
     try {
       response = await request(this.url, {
