@@ -1,8 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { apiStarter } from '../../apps/api/src';
-import { proxyStarter } from '../../apps/proxy/src';
+import { ProxyHandle, createProxyStarter, proxyStarter } from '../../apps/proxy/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 
@@ -40,5 +41,33 @@ describe('readiness with a store down', () => {
       assert.equal(report.checks.clickhouse.ok, true);
       assert.equal(report.checks.migrations.ok, true);
     }
+  });
+
+  it('keeps a separate proxy ready (it spools telemetry) while a store is down, reporting the store', async () => {
+    await running?.stop();
+    running = undefined;
+    await target?.cleanup();
+    target = await embeddedTarget.create();
+    const apiPort = await deadPort(); // free now: the api listens here
+    let proxy!: ProxyHandle;
+    running = await launch(
+      {
+        ...target.env,
+        READINESS_TIMEOUT_MS: '2000',
+        REDIS_URL: `redis://127.0.0.1:${await deadPort()}`,
+        API_PORT: String(apiPort),
+        TOLLGATE_SECRET_KEY: randomBytes(32).toString('hex'),
+        TOLLGATE_COLLECTOR_TOKEN: randomBytes(24).toString('hex'),
+      },
+      [apiStarter, createProxyStarter({ apiUrl: `http://127.0.0.1:${apiPort}` }, (h) => (proxy = h))],
+    );
+    const api = await fetch(`${running.urls.api}/readyz`);
+    assert.equal(api.status, 503, 'the api needs its queue');
+    const response = await fetch(`${proxy.url}/readyz`);
+    const report = (await response.json()) as { ready: boolean; checks: Record<string, { ok: boolean; mode: string }> };
+    assert.equal(response.status, 200, JSON.stringify(report));
+    assert.equal(report.ready, true);
+    assert.deepEqual([report.checks.catalogue.ok, report.checks.catalogue.mode], [true, 'api']);
+    assert.deepEqual([report.checks.queue.ok, report.checks.queue.mode], [false, 'redis'], 'the dead store is still reported');
   });
 });

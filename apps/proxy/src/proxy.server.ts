@@ -15,7 +15,13 @@ export function writeOpenAiError(res: ServerResponse, status: number, message: s
  * The proxy's HTTP front. Plain node:http (no framework, no ORM) because it sits on every LLM request's path:
  * routing is a few string comparisons. `/readyz` reports the stores and `readinessChecks` (the catalogue).
  */
-export function createProxyServer(stores: Stores, ctx: ProxyContext, readinessChecks: Record<string, ReadinessProbe> = {}): Server {
+export function createProxyServer(
+  stores: Stores,
+  ctx: ProxyContext,
+  readinessChecks: Record<string, ReadinessProbe> = {},
+  /** The checks readiness rests on (default: all); the rest are reported only. */
+  requiredChecks?: string[],
+): Server {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     const url = req.url ?? '/';
@@ -45,7 +51,7 @@ export function createProxyServer(stores: Stores, ctx: ProxyContext, readinessCh
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","app":"proxy"}');
           return;
         case '/readyz':
-          stores.readiness(readinessChecks).then(
+          stores.readiness(readinessChecks, { requiredChecks }).then(
             (report) => {
               res.writeHead(report.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ app: 'proxy', ...report }));
             },

@@ -90,7 +90,10 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     metrics: new ProxyMetrics(),
     maxBodyBytes: 32 * 1024 * 1024,
   };
-  const server = createProxyServer(stores, context, { catalogue: { mode: remote ? 'api' : 'postgres', probe: () => catalogue.assertLoaded() } });
+  // A separate proxy serves as long as it has a catalogue: telemetry is spooled while the collector or ClickHouse is
+  // away and prices come from memory, so a store outage must not take it out of a load balancer (invariant 5). In the
+  // all-in-one process the same /readyz also stands for the api's stores.
+  const server = createProxyServer(stores, context, { catalogue: { mode: remote ? 'api' : 'postgres', probe: () => catalogue.assertLoaded() } }, remote ? ['catalogue'] : undefined);
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(stores.config.PROXY_PORT, stores.config.HOST, () => resolvePromise());

@@ -121,7 +121,7 @@ export class Stores {
    * Probes every store, and the app's own `extra` checks alike (same timeout, same report); never throws — a
    * failing check is reported with its error.
    */
-  async readiness(extra: Record<string, ReadinessProbe> = {}): Promise<ReadinessReport> {
+  async readiness(extra: Record<string, ReadinessProbe> = {}, options: { requiredChecks?: string[] } = {}): Promise<ReadinessReport> {
     const timeoutMs = this.config.READINESS_TIMEOUT_MS;
     const extraNames = Object.keys(extra);
     const [[postgres, clickhouse, queue, migrations], extraResults] = await Promise.all([
@@ -130,7 +130,10 @@ export class Stores {
     ]);
     const checks: ReadinessReport['checks'] = { postgres, clickhouse, queue, migrations };
     extraNames.forEach((name, i) => (checks[name] = extraResults[i]));
-    return { ready: Object.values(checks).every((c) => c.ok), checks };
+    // An app that can serve with some stores down (a separate proxy: it spools telemetry, prices from memory) names
+    // the checks its readiness rests on; the others are still reported.
+    const required = options.requiredChecks ?? Object.keys(checks);
+    return { ready: required.every((name) => checks[name]?.ok === true), checks };
   }
 
   private storeChecks(timeoutMs: number): Promise<CheckResult[]> {
