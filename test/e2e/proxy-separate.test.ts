@@ -1,22 +1,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import OpenAI from 'openai';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { AppStarter, RunningProcess, launch } from '@tollgate/runtime';
-import { StoreTarget, storeTargets } from '../support/test-env';
+import { StoreTarget, storeTargets, unusedLoopbackPort } from '../support/test-env';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
-
-/** A loopback port nobody listens on (bound, then released): the api, not up yet. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Readiness {
   ready: boolean;
@@ -37,7 +27,7 @@ for (const factory of storeTargets) {
     it('boots, answers /readyz and requests with a 503 naming the catalogue, then serves and delivers telemetry once the api is up', async () => {
       target = await factory.create();
       await fakeOpenAi.start();
-      const port = await freePort();
+      const port = await unusedLoopbackPort();
       const apiUrl = `http://127.0.0.1:${port}`;
       // The api shares this process's stores (chDB: one process per data dir) but listens only when the test says.
       let startApi!: () => Promise<string>;

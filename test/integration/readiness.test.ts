@@ -1,20 +1,10 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter, proxyStarter } from '../../apps/proxy/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
-import { embeddedTarget, StoreTarget } from '../support/test-env';
-
-/** A loopback port with nothing listening on it: a store that is down. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { embeddedTarget, StoreTarget, unusedLoopbackPort } from '../support/test-env';
 
 describe('readiness with a store down', () => {
   let target: StoreTarget;
@@ -27,7 +17,7 @@ describe('readiness with a store down', () => {
   it('keeps /healthz green, answers /readyz 503 naming the store, and keeps serving', async () => {
     target = await embeddedTarget.create();
     // A dead Redis never answers (BullMQ queues commands until it is back), so the probe ends at its timeout.
-    running = await launch({ ...target.env, READINESS_TIMEOUT_MS: '2000', REDIS_URL: `redis://127.0.0.1:${await deadPort()}` }, [apiStarter, proxyStarter]);
+    running = await launch({ ...target.env, READINESS_TIMEOUT_MS: '2000', REDIS_URL: `redis://127.0.0.1:${await unusedLoopbackPort()}` }, [apiStarter, proxyStarter]);
     for (const url of Object.values(running.urls)) {
       assert.equal((await fetch(`${url}/healthz`)).status, 200);
       const response = await fetch(`${url}/readyz`);
@@ -48,13 +38,13 @@ describe('readiness with a store down', () => {
     running = undefined;
     await target?.cleanup();
     target = await embeddedTarget.create();
-    const apiPort = await deadPort(); // free now: the api listens here
+    const apiPort = await unusedLoopbackPort(); // free now: the api listens here
     let proxy!: ProxyHandle;
     running = await launch(
       {
         ...target.env,
         READINESS_TIMEOUT_MS: '2000',
-        REDIS_URL: `redis://127.0.0.1:${await deadPort()}`,
+        REDIS_URL: `redis://127.0.0.1:${await unusedLoopbackPort()}`,
         API_PORT: String(apiPort),
         TOLLGATE_SECRET_KEY: randomBytes(32).toString('hex'),
         TOLLGATE_COLLECTOR_TOKEN: randomBytes(24).toString('hex'),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 
 /**
@@ -94,3 +95,12 @@ export const serverTarget: TargetFactory | undefined =
 
 /** The targets an integration test iterates over (sequentially: chDB holds one data dir per process). */
 export const storeTargets: TargetFactory[] = [embeddedTarget, ...(serverTarget ? [serverTarget] : [])];
+
+/** A loopback port with nothing listening on it (bound, then released): a store that is down, or an app not up yet. */
+export async function unusedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
