@@ -11,15 +11,17 @@ export interface CpuSample {
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
-function ticks(statPath: string): number {
-  const stat = readFileSync(statPath, 'utf8');
+/** A `/proc/.../stat` line's command name and its user + system CPU in microseconds. */
+function parseStat(stat: string): { name: string; us: number } {
   // Fields after the command name (which may contain spaces) start at `state`; utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), us: (Number(fields[11]) + Number(fields[12])) * TICK_US };
 }
 
+const cpuUs = (statPath: string) => parseStat(readFileSync(statPath, 'utf8')).us;
+
 export function sampleCpu(pid: number): CpuSample {
-  return { process: ticks(`/proc/${pid}/stat`) * TICK_US, mainThread: ticks(`/proc/${pid}/task/${pid}/stat`) * TICK_US };
+  return { process: cpuUs(`/proc/${pid}/stat`), mainThread: cpuUs(`/proc/${pid}/task/${pid}/stat`) };
 }
 
 export function cpuSince(pid: number, before: CpuSample): CpuSample {
@@ -41,9 +43,8 @@ export function sampleThreads(pid: number): Map<string, { name: string; us: numb
     } catch {
       continue; // the thread ended between the listing and the read
     }
-    const name = tid === String(pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d:]+$/, '').trim();
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    threads.set(tid, { name, us: (Number(fields[11]) + Number(fields[12])) * TICK_US });
+    const { name, us } = parseStat(stat);
+    threads.set(tid, { name: tid === String(pid) ? 'main' : name.replace(/[\d:]+$/, '').trim(), us });
   }
   return threads;
 }

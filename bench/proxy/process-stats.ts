@@ -35,3 +35,11 @@ export async function answeredRequests(metrics: { registry: { getSingleMetricAsS
     .filter((l) => l.startsWith('tollgate_proxy_requests_total{'))
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
+
+/** Spool → sink delivery knobs for diagnostics: BENCH_DELIVERY_MS (cadence), BENCH_SPOOL_BATCH (events per batch). */
+export function spoolOptionsFromEnv(): { spoolDeliveryMs?: number; spoolBatchSize?: number } {
+  return {
+    ...(process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {}),
+    ...(process.env.BENCH_SPOOL_BATCH ? { spoolBatchSize: Number(process.env.BENCH_SPOOL_BATCH) } : {}),
+  };
+}

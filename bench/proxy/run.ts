@@ -136,6 +136,17 @@ async function printTtfb(targets: Target[], streamed: string): Promise<void> {
   }
 }
 
+/** Starts measuring a process's CPU; the returned function gives it per request, whole [main thread], and by thread. */
+function startMeter(pid: number): (requests: number) => { cell: string; threads: string } {
+  const before = sampleCpu(pid);
+  const threadsBefore = sampleThreads(pid);
+  return (requests) => {
+    const used = cpuSince(pid, before);
+    const per = (us: number) => f(us / requests, 0);
+    return { cell: `${per(used.process)} [${per(used.mainThread)}]`, threads: threadsSince(pid, threadsBefore).map(([name, us]) => `${name} ${per(us)}`).join(', ') };
+  };
+}
+
 /**
  * CPU each serving process spends per request (user + system, from /proc), under a steady wrk load. Unlike latency
  * this hardly moves with machine load, so it is the figure to compare between changes. Returns Tollgate's errors.
@@ -148,24 +159,19 @@ async function printCpu(targets: Target[], plain: string, streamed: string): Pro
     const cells: string[] = [];
     for (const t of targets) {
       await wrk(t, body, cpuConnections, 1); // warm-up
-      const before = sampleCpu(t.pid);
-      const threadsBefore = sampleThreads(t.pid);
-      const helperBefore = t.helperPid ? sampleCpu(t.helperPid) : undefined;
-      const helperThreadsBefore = t.helperPid ? sampleThreads(t.helperPid) : undefined;
+      const serving = startMeter(t.pid);
+      const helper = t.helperPid ? startMeter(t.helperPid) : undefined;
       const result = await wrk(t, body, cpuConnections, cpuSeconds);
-      const used = cpuSince(t.pid, before);
-      const per = (us: number) => f(us / result.requests, 0);
-      let cell = `${t.name} ${per(used.process)} [${per(used.mainThread)}]`;
+      const used = serving(result.requests);
+      let cell = `${t.name} ${used.cell}`;
       if (t.name === 'tollgate') {
         errors += result.errors;
-        const groups = threadsSince(t.pid, threadsBefore).map(([name, us]) => `${name} ${per(us)}`);
-        breakdown.push(`tollgate ${mode} by thread (µs per request): ${groups.join(', ')}`);
+        breakdown.push(`tollgate ${mode} by thread (µs per request): ${used.threads}`);
       }
-      if (t.helperPid && helperBefore && helperThreadsBefore) {
-        const helper = cpuSince(t.helperPid, helperBefore);
-        cell += ` + collector ${per(helper.process)} [${per(helper.mainThread)}]`;
-        const groups = threadsSince(t.helperPid, helperThreadsBefore).map(([name, us]) => `${name} ${per(us)}`);
-        breakdown.push(`collector ${mode} by thread (µs per request): ${groups.join(', ')}`);
+      if (helper) {
+        const helperUsed = helper(result.requests);
+        cell += ` + collector ${helperUsed.cell}`;
+        breakdown.push(`collector ${mode} by thread (µs per request): ${helperUsed.threads}`);
       }
       cells.push(cell);
     }

@@ -3,18 +3,13 @@
 // writes ClickHouse). Started by tollgate.process.ts with the api's URL and channel token.
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
-import { answeredRequests, watchProcess } from './process-stats';
+import { answeredRequests, spoolOptionsFromEnv, watchProcess } from './process-stats';
 
 async function main() {
   const [apiUrl, apiToken] = process.argv.slice(2);
   const stats = watchProcess();
   let proxy!: ProxyHandle;
-  const options = {
-    apiUrl,
-    apiToken,
-    ...(process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {}),
-    ...(process.env.BENCH_SPOOL_BATCH ? { spoolBatchSize: Number(process.env.BENCH_SPOOL_BATCH) } : {}),
-  };
+  const options = { apiUrl, apiToken, ...spoolOptionsFromEnv() };
   const running = await launch(process.env, [createProxyStarter(options, (h) => (proxy = h))]);
   process.on('message', async (message: { type: string }) => {
     if (message.type === 'count') {

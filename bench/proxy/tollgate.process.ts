@@ -16,7 +16,7 @@ import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
 import { loadSecretKey } from '@tollgate/core';
 import { CredentialCipher, ProviderAdminService, proxyChannelToken } from '@tollgate/providers';
-import { ProcessStats, answeredRequests, watchProcess } from './process-stats';
+import { ProcessStats, answeredRequests, spoolOptionsFromEnv, watchProcess } from './process-stats';
 
 type Shape = 'separate' | 'proxy' | 'all-in-one';
 
@@ -31,11 +31,7 @@ async function main() {
   if (!['separate', 'proxy', 'all-in-one'].includes(shape)) throw new Error(`BENCH_TOLLGATE: separate, proxy or all-in-one, not ${shape}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const collectorToken = randomBytes(24).toString('hex');
-  // Spool → sink delivery knobs (diagnostics): BENCH_DELIVERY_MS cadence, BENCH_SPOOL_BATCH events per batch.
-  const spoolOptions = {
-    ...(process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {}),
-    ...(process.env.BENCH_SPOOL_BATCH ? { spoolBatchSize: Number(process.env.BENCH_SPOOL_BATCH) } : {}),
-  };
+  const spoolOptions = spoolOptionsFromEnv();
   let proxy: ProxyHandle | undefined;
   const starters = shape === 'proxy' ? [] : [apiStarter];
   if (shape !== 'separate') starters.push(createProxyStarter(spoolOptions, (h) => (proxy = h)));
