@@ -2,9 +2,9 @@
 // proxy (all-in-one process, telemetry on) and through the Portkey gateway, in the same run. Prints added latency
 // (target − direct) at p50/p90/p99 and throughput at 1, 10, 50 and 200 connections, non-streaming and streaming, the
 // added time to first byte of a stream, ratios against Portkey, and the telemetry rows counted in ClickHouse.
-//   node scripts/build.mjs && node dist/bench/proxy/run.js      (BENCH_DURATION=5 BENCH_RUNS=3 BENCH_CONNECTIONS=1,10,50,200)
-import { ChildProcess, execFile, fork, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+//   npm run bench proxy      (needs `wrk` and this folder's `npm install` for Portkey; BENCH_DURATION=5 BENCH_RUNS=3 …)
+import { ChildProcess, execFile, fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -183,7 +183,15 @@ async function printCpu(targets: Target[], plain: string, streamed: string): Pro
   return errors;
 }
 
+/** What the bench needs beyond the project's own install, named with the command that provides it. */
+function assertPrerequisites(): void {
+  if (spawnSync('wrk', ['--version']).error) throw new Error('wrk is not installed: apt-get install -y wrk');
+  const portkey = join(root, 'bench', 'proxy', 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
+  if (!skipPortkey && !existsSync(portkey)) throw new Error('the Portkey gateway is not installed: (cd bench/proxy && npm install), or set BENCH_SKIP_PORTKEY=1');
+}
+
 async function main() {
+  assertPrerequisites();
   const { child: mockChild, message: mock } = await forkChild('mock-upstream.process.js');
   const { child: bareChild, message: bare } = await forkChild('bare-passthrough.process.js', [mock.url]);
   const { child: tollgateChild, message: tollgate } = await forkChild('tollgate.process.js', [mock.url]);
