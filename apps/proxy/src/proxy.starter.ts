@@ -78,7 +78,9 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50, deliveryIntervalMs: options.spoolDeliveryMs ?? 1_000, batchSize: options.spoolBatchSize });
   await spool.open();
   const estimator = new TokenEstimator();
-  estimator.warm();
+  await estimator.start();
+  // Last phase: a request still finishing while telemetry drains may need an estimate.
+  shutdown.register('stores', 'proxy-tokenizer', () => estimator.close());
   const upstream = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024, pipelining: 1 });
   const context: ProxyContext = {
     catalogue,

@@ -36,7 +36,7 @@ export interface Operation {
   /** Upstream error → client error body, in the endpoint's format. */
   errorBody(target: ProviderTarget, status: number, body: Buffer): string;
   /** Prompt tokens by tokenizer, when the provider reports no usage. */
-  estimatePromptTokens(): number;
+  estimatePromptTokens(): Promise<number>;
   clientWantsUsage: boolean;
 }
 
@@ -232,13 +232,20 @@ export function recordRejected(ctx: ProxyContext, scope: RequestScope | undefine
   record(ctx, scope, { status: error.status, errorClass: error.errorClass, usage: null, usageSource: 'provider', streamed: false, ttftMs: null, quote: null }, []);
 }
 
-/** Fills in usage by tokenizer when the provider reported none. */
-function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, outputText: string | undefined): { usage: TokenCounts; source: 'provider' | 'estimated' } {
-  if (usage) return { usage, source: 'provider' };
+interface SettledUsage {
+  usage: TokenCounts;
+  source: 'provider' | 'estimated';
+}
+
+/** The provider's usage as reported (synchronously, the common case), or else an estimate by the tokenizer thread. */
+function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, outputText: string | undefined): SettledUsage | Promise<SettledUsage> {
+  return usage ? { usage, source: 'provider' } : estimateUsage(ctx, op, outputText);
+}
+
+async function estimateUsage(ctx: ProxyContext, op: Operation, outputText: string | undefined): Promise<SettledUsage> {
   const estimated = emptyTokenCounts();
   try {
-    estimated.input = op.estimatePromptTokens();
-    estimated.output = ctx.estimator.count(outputText ?? '');
+    [estimated.input, estimated.output] = await Promise.all([op.estimatePromptTokens(), ctx.estimator.count(outputText ?? '')]);
   } catch (error) {
     logger.warn('token estimate failed', { error });
   }
@@ -321,7 +328,8 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       const body = Buffer.from(await response.body.arrayBuffer());
       const upstreamDone = now();
       const translated = op.complete(target, body, context);
-      const settled = settleUsage(ctx, op, translated.usage, translated.outputText);
+      const settling = settleUsage(ctx, op, translated.usage, translated.outputText);
+      const settled = settling instanceof Promise ? await settling : settling;
       const quote = price(ctx, target, translated.servedModel, settled.usage, new Date(scope.startedWall));
       const out = translated.body ?? body;
       res.writeHead(status, {
@@ -348,6 +356,22 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       trailer: 'x-tollgate-cost',
     });
     const translator = op.streamer(target, context);
+    // What is written in one turn of the event loop leaves in one syscall: an upstream read often carries the last
+    // events and the end of the stream together, so data, final chunk and trailer go out in one write instead of two.
+    // The turn ends within microseconds (setImmediate), so no byte waits for the next upstream read.
+    let corked = false;
+    const coalesce = () => {
+      if (corked) return;
+      corked = true;
+      res.cork();
+      setImmediate(flushCorked);
+    };
+    const flushCorked = () => {
+      if (!corked) return;
+      corked = false;
+      // end() has flushed everything itself; a destroyed response has nothing left to send.
+      if (!res.writableEnded && !res.destroyed) res.uncork();
+    };
     let firstUpstreamByte = 0;
     let firstClientByte = 0;
     let errorClass = '';
@@ -361,6 +385,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
         if (!firstUpstreamByte) firstUpstreamByte = now();
         const out = translator.push(chunk as Buffer);
         if (out.length) {
+          coalesce();
           const flushed = res.write(out);
           if (!firstClientByte) firstClientByte = now();
           // A slow client pauses the upstream read instead of growing our buffers.
@@ -374,11 +399,16 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     const tail = translator.end();
     if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
     if (!errorClass && translator.streamError) errorClass = `stream_error:${translator.streamError}`;
-    const settled = settleUsage(ctx, op, translator.usage, translator.outputText);
+    const settling = settleUsage(ctx, op, translator.usage, translator.outputText);
+    const settled = settling instanceof Promise ? await settling : settling;
     const quote = price(ctx, target, translator.servedModel, settled.usage, new Date(scope.startedWall));
     if (!clientGone) {
-      if (tail.length) res.write(tail);
+      if (tail.length) {
+        coalesce();
+        res.write(tail);
+      }
       if (errorClass === 'stream_interrupted') {
+        flushCorked(); // what the client would have received from the provider before the cut
         // The upstream dropped mid-stream: drop the client's stream too (unfinished chunked body) so it sees a broken
         // stream exactly as it would have from the provider, rather than a clean end that looks complete.
         res.destroy();
