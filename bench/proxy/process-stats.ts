@@ -37,8 +37,9 @@ export async function answeredRequests(metrics: { registry: { getSingleMetricAsS
 }
 
 /** Spool → sink delivery knobs for diagnostics: BENCH_DELIVERY_MS (cadence), BENCH_SPOOL_BATCH (events per batch). */
-export function spoolOptionsFromEnv(): { spoolDeliveryMs?: number; spoolBatchSize?: number } {
+export function spoolOptionsFromEnv(): { spoolDeliveryMs?: number; spoolBatchSize?: number; spoolSyncMs?: number } {
   return {
+    ...(process.env.BENCH_SPOOL_SYNC_MS ? { spoolSyncMs: Number(process.env.BENCH_SPOOL_SYNC_MS) } : {}),
     ...(process.env.BENCH_DELIVERY_MS ? { spoolDeliveryMs: Number(process.env.BENCH_DELIVERY_MS) } : {}),
     ...(process.env.BENCH_SPOOL_BATCH ? { spoolBatchSize: Number(process.env.BENCH_SPOOL_BATCH) } : {}),
   };
