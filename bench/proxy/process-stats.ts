@@ -23,7 +23,7 @@ export function watchProcess(): () => ProcessStats {
   }).observe({ entryTypes: ['gc'] });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   // The histogram holds when its timer fired; the delay is what came on top of the timer's own period.
-  const delay = (ns: number) => Math.max(0, ms(ns) - resolutionMs);
+  const delay = (ns: number) => Math.max(0, Math.round(ns / 1e4 - resolutionMs * 100) / 100);
   return () => ({
     gc: { ...gc, minorMs: Math.round(gc.minorMs), majorMs: Math.round(gc.majorMs), maxMs: Math.round(gc.maxMs) },
     loop: { p50: delay(loop.percentile(50)), p99: delay(loop.percentile(99)), max: delay(loop.max) },
