@@ -49,6 +49,7 @@ function isDescendant(child: ClassDef, parent: ClassDef): boolean {
 }
 
 const MILLION = new Dec(1_000_000);
+const ZERO = new Dec(0);
 
 /** Price of a class for a request with `inputTokens` prompt tokens (tiers apply to the whole class, not marginally). */
 export function priceAt(price: UnitPrice, inputTokens: number): Dec {
@@ -66,6 +67,31 @@ export function scaleTable(table: PriceTable, factor: Dec): PriceTable {
   return out;
 }
 
+/** How a table's classes relate, which depends only on which classes it prices: worked out once per table. */
+interface TableLayout {
+  /** Priced classes, most dimensions first: a leaf subtracts the leaves of its descendants, known by then. */
+  order: PriceClass[];
+  /** For each priced class, the priced classes that are its descendants. */
+  descendants: Map<PriceClass, PriceClass[]>;
+  /** Priced classes in the table's own order (the breakdown's order). */
+  priced: PriceClass[];
+}
+
+// Tables are immutable snapshots (catalog entries, compiled overrides), so a layout can live as long as its table.
+const layouts = new WeakMap<PriceTable, TableLayout>();
+
+function layoutOf(table: PriceTable): TableLayout {
+  let layout = layouts.get(table);
+  if (!layout) {
+    const priced = (Object.keys(table) as PriceClass[]).filter((c) => table[c] !== undefined);
+    const order = [...priced].sort((a, b) => CLASS_DEFS[b].dims.size - CLASS_DEFS[a].dims.size || (a < b ? -1 : a > b ? 1 : 0));
+    const descendants = new Map(priced.map((cls) => [cls, priced.filter((other) => isDescendant(CLASS_DEFS[other], CLASS_DEFS[cls]))]));
+    layout = { order, descendants, priced };
+    layouts.set(table, layout);
+  }
+  return layout;
+}
+
 /**
  * Prices usage against a table with exact decimals. Leaves are computed from the most specific class up (as
  * genai-prices does), so each token is charged exactly once, at the most specific rate the table has.
@@ -73,28 +99,25 @@ export function scaleTable(table: PriceTable, factor: Dec): PriceTable {
 export function priceUsage(table: PriceTable, usage: TokenUsage): { cost: Dec; breakdown: Partial<Record<PriceClass, BreakdownLine>> } {
   const problems = usageProblems(usage);
   if (problems.length) throw new ValidationError(`inconsistent token usage: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
-  const priced = (Object.keys(table) as PriceClass[]).filter((c) => table[c] !== undefined);
-  // Most dimensions first: a leaf subtracts the leaves of its descendants, which must already be known.
-  const order = [...priced].sort((a, b) => CLASS_DEFS[b].dims.size - CLASS_DEFS[a].dims.size || a.localeCompare(b));
-  const leaves = new Map<PriceClass, number>();
+  const { order, descendants, priced } = layoutOf(table);
+  const leaves: Partial<Record<PriceClass, number>> = {};
   for (const cls of order) {
-    const def = CLASS_DEFS[cls];
-    let leaf = def.value(usage);
-    for (const other of priced) if (isDescendant(CLASS_DEFS[other], def)) leaf -= leaves.get(other) ?? 0;
+    let leaf = CLASS_DEFS[cls].value(usage);
+    for (const other of descendants.get(cls)!) leaf -= leaves[other] ?? 0;
     if (leaf < 0) {
       throw new ValidationError(`inconsistent token usage: the parts of ${cls} exceed its total`, [{ field: cls, reason: 'more specific counts exceed the total' }]);
     }
-    leaves.set(cls, leaf);
+    leaves[cls] = leaf;
   }
   let cost = new Dec(0);
   const breakdown: Partial<Record<PriceClass, BreakdownLine>> = {};
   for (const cls of priced) {
-    const tokens = leaves.get(cls) ?? 0;
+    const tokens = leaves[cls] ?? 0;
+    if (tokens === 0 && cls !== 'input' && cls !== 'output') continue;
     const price = table[cls] as UnitPrice;
     // `requests` prices are per 1,000 in catalogs; stated per million here like every other class.
     const perMillion = cls === 'requests' ? priceAt(price, usage.input_tokens).times(1000) : priceAt(price, usage.input_tokens);
-    if (tokens === 0 && cls !== 'input' && cls !== 'output') continue;
-    const lineCost = perMillion.times(tokens).dividedBy(MILLION);
+    const lineCost = tokens === 0 ? ZERO : perMillion.times(tokens).dividedBy(MILLION);
     breakdown[cls] = { tokens, price_per_million: perMillion, cost: lineCost };
     cost = cost.plus(lineCost);
   }
