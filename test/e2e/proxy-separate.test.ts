@@ -1,6 +1,9 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
@@ -107,6 +110,73 @@ for (const factory of storeTargets) {
         })
       ).json()) as unknown[];
       assert.deepEqual(rows, [{ feature: 'late-api', provider: 'openai', status: 200, input_tokens: '12', estimated_cost: '0.0000045' }]);
+    });
+  });
+
+  describe(`separate proxy on ${factory.name} stores, ClickHouse unreachable from it`, () => {
+    let target: StoreTarget;
+    let api: RunningProcess | undefined;
+    let proxyProcess: RunningProcess | undefined;
+    const proxyDataDir = mkdtempSync(join(tmpdir(), 'tollgate-proxy-'));
+    const fakeOpenAi = new FakeOpenAiServer();
+    after(async () => {
+      await proxyProcess?.stop();
+      await api?.stop();
+      await fakeOpenAi.stop();
+      await target?.cleanup();
+      rmSync(proxyDataDir, { recursive: true, force: true });
+    });
+
+    it('starts without opening ClickHouse, is ready, serves, and its telemetry reaches ClickHouse through the collector', async () => {
+      target = await factory.create();
+      await fakeOpenAi.start();
+      const secrets = { TOLLGATE_SECRET_KEY: randomBytes(32).toString('hex'), TOLLGATE_COLLECTOR_TOKEN: randomBytes(24).toString('hex') };
+      api = await launch({ ...target.env, ...secrets, API_PORT: '0' }, [apiStarter]);
+      const apiUrl = api.urls.api;
+      // As `npm run start:proxy` runs it (servers required), with a ClickHouse URL nobody answers on.
+      let proxy!: ProxyHandle;
+      const proxyEnv = {
+        ...secrets,
+        TOLLGATE_DATA_DIR: proxyDataDir,
+        DATABASE_URL: api.stores.postgresUrl,
+        CLICKHOUSE_URL: `http://127.0.0.1:${await unusedLoopbackPort()}`,
+        PROXY_PORT: '0',
+        LOG_LEVEL: 'error',
+      };
+      proxyProcess = await launch(proxyEnv, [createProxyStarter({ apiUrl }, (h) => (proxy = h))], { requireServers: true });
+      assert.throws(() => proxyProcess!.stores.clickhouse, /ClickHouse is not opened in this process/);
+
+      async function post(path: string, body: unknown): Promise<any> {
+        const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const json = await res.json();
+        assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
+        return json;
+      }
+      const provider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
+      await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
+      const { key } = await post('/v1/keys', { name: 'checkout-service' });
+      await proxy.context.catalogue.refresh();
+
+      const readyz = await fetch(`${proxy.url}/readyz`);
+      const report = (await readyz.json()) as Readiness;
+      assert.equal(readyz.status, 200, JSON.stringify(report));
+      assert.deepEqual([report.checks.clickhouse.ok, report.checks.clickhouse.mode], [true, 'unused']);
+      assert.deepEqual([report.checks.catalogue.ok, report.checks.postgres.ok, report.checks.migrations.ok], [true, true, true]);
+
+      const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: key, maxRetries: 0 });
+      const { data, response } = await client.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'no-clickhouse-here' } })
+        .withResponse();
+      assert.equal(data.choices[0].message.content, OPENAI_TEXT.join(''));
+      await proxy.context.spool.flush();
+      const rows = (await (
+        await api.stores.clickhouse.query({
+          query: `SELECT feature, status, input_tokens, estimated_cost FROM llm_requests FINAL WHERE request_id = {id:String}`,
+          query_params: { id: response.headers.get('x-tollgate-request-id') },
+          format: 'JSONEachRow',
+        })
+      ).json()) as unknown[];
+      assert.deepEqual(rows, [{ feature: 'no-clickhouse-here', status: 200, input_tokens: '12', estimated_cost: '0.0000045' }]);
     });
   });
 }

@@ -115,6 +115,8 @@ export function createProxyStarter(options: ProxyOptions = {}, onStarted?: (hand
   return {
     name: 'proxy',
     entities: [...PRICING_ENTITIES],
+    // A separate proxy sends telemetry to the collector: it starts, and serves, whether ClickHouse is up or not.
+    usesClickHouse: options.apiUrl === undefined,
     async start(stores: Stores, shutdown: ShutdownCoordinator) {
       const handle = await startProxy(stores, shutdown, options);
       onStarted?.(handle);

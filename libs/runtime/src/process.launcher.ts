@@ -7,6 +7,8 @@ export interface AppStarter {
   /** TypeORM entities the app's modules use; the launcher opens one DataSource with all of them. */
   entities: EntityTarget[];
   start(stores: Stores, shutdown: ShutdownCoordinator): Promise<{ url: string }>;
+  /** Whether the app reads or writes ClickHouse (default true); a process whose apps all say no leaves it closed. */
+  usesClickHouse?: boolean;
 }
 
 export interface RunningProcess {
@@ -31,17 +33,18 @@ export async function launch(env: Record<string, string | undefined>, starters: 
   const config: AppConfig = loadConfig(env);
   setLogLevel(config.LOG_LEVEL);
   const logger = new Logger('launcher');
+  const usesClickHouse = starters.some((s) => s.usesClickHouse !== false);
   if (options.requireServers) {
     const modes = storeModes(config);
-    if (modes.postgres === 'embedded' || modes.clickhouse === 'embedded') {
+    if (modes.postgres === 'embedded' || (usesClickHouse && modes.clickhouse === 'embedded')) {
       throw new ConfigError(
-        'DATABASE_URL and CLICKHOUSE_URL must be set when the apps run as separate processes; ' +
+        `${usesClickHouse ? 'DATABASE_URL and CLICKHOUSE_URL' : 'DATABASE_URL'} must be set when the apps run as separate processes; ` +
           'use `npm start` for the all-in-one process on embedded stores',
       );
     }
   }
   const started = Date.now();
-  const stores = await Stores.open(config);
+  const stores = await Stores.open(config, { clickhouse: usesClickHouse });
   const shutdown = new ShutdownCoordinator(config.SHUTDOWN_TIMEOUT_MS);
   shutdown.register('stores', 'stores', () => stores.close());
   const urls: Record<string, string> = {};

@@ -28,6 +28,14 @@ export interface ReadinessProbe {
   probe(): Promise<void> | void;
 }
 
+export interface StoresOptions {
+  /**
+   * Open ClickHouse (default true). A separate proxy leaves it closed: its telemetry goes to the collector, so it
+   * needs neither chDB's threads nor a reachable ClickHouse to start.
+   */
+  clickhouse?: boolean;
+}
+
 export interface ReadinessReport {
   ready: boolean;
   checks: Record<StoreCheck, CheckResult> & Record<string, CheckResult>;
@@ -47,13 +55,13 @@ export class Stores {
   private constructor(
     readonly config: AppConfig,
     readonly postgresUrl: string,
-    readonly clickhouse: ClickHouseClient,
+    private readonly clickhouseClient: ClickHouseClient | undefined,
     readonly queues: QueueBackend,
     private readonly healthPool: Pool,
     private readonly embeddedPostgres?: EmbeddedPostgres,
   ) {}
 
-  static async open(config: AppConfig): Promise<Stores> {
+  static async open(config: AppConfig, options: StoresOptions = {}): Promise<Stores> {
     const dataDir = resolve(config.TOLLGATE_DATA_DIR);
     let embeddedPostgres: EmbeddedPostgres | undefined;
     let postgresUrl = config.DATABASE_URL;
@@ -61,9 +69,9 @@ export class Stores {
       embeddedPostgres = await startEmbeddedPostgres(join(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT);
       postgresUrl = embeddedPostgres.url;
     }
-    let clickhouse: ClickHouseClient;
+    let clickhouse: ClickHouseClient | undefined;
     try {
-      clickhouse = await createClickHouseClient({
+      if (options.clickhouse !== false) clickhouse = await createClickHouseClient({
         url: config.CLICKHOUSE_URL,
         embeddedDir: join(dataDir, 'clickhouse'),
         database: config.CLICKHOUSE_DATABASE,
@@ -81,6 +89,16 @@ export class Stores {
     // An idle pooled client that errors (server restart) must not crash the process.
     healthPool.on('error', () => undefined);
     return new Stores(config, postgresUrl, clickhouse, queues, healthPool, embeddedPostgres);
+  }
+
+  /** The ClickHouse client; a process that opened its stores without ClickHouse has none. */
+  get clickhouse(): ClickHouseClient {
+    if (!this.clickhouseClient) throw new Error('ClickHouse is not opened in this process (its apps declared they do not use it)');
+    return this.clickhouseClient;
+  }
+
+  get usesClickHouse(): boolean {
+    return this.clickhouseClient !== undefined;
   }
 
   get modes() {
@@ -111,7 +129,7 @@ export class Stores {
   /** Applies both stores' pending migrations. Idempotent. */
   async migrate(): Promise<{ postgres: string[]; clickhouse: string[] }> {
     const postgres = await migratePostgres(this.postgresUrl);
-    const clickhouse = await this.clickhouseMigrator().migrate();
+    const clickhouse = this.clickhouseClient ? await this.clickhouseMigrator().migrate() : [];
     if (postgres.length || clickhouse.length) this.logger.info('migrations applied', { postgres, clickhouse });
     this.migrationsVerified = false;
     return { postgres, clickhouse };
@@ -139,17 +157,24 @@ export class Stores {
   private storeChecks(timeoutMs: number): Promise<CheckResult[]> {
     return Promise.all([
       timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined), timeoutMs),
-      timed(
-        this.modes.clickhouse,
-        async () => {
-          const result = await this.clickhouse.ping();
-          if (!result.success) throw result.error;
-        },
-        timeoutMs,
-      ),
+      this.clickhouseCheck(timeoutMs),
       timed(this.modes.queue, () => this.queues.ping(), timeoutMs),
       timed('both', () => this.verifyMigrations(), timeoutMs),
     ]);
+  }
+
+  private clickhouseCheck(timeoutMs: number): Promise<CheckResult> {
+    const client = this.clickhouseClient;
+    // Not opened (a separate proxy): reported as unused rather than probed.
+    if (!client) return Promise.resolve({ ok: true, mode: 'unused', ms: 0 });
+    return timed(
+      this.modes.clickhouse,
+      async () => {
+        const result = await client.ping();
+        if (!result.success) throw result.error;
+      },
+      timeoutMs,
+    );
   }
 
   async close(): Promise<void> {
@@ -158,14 +183,14 @@ export class Stores {
     await this.queues.close();
     await this.healthPool.end();
     if (this.openDataSource?.isInitialized) await this.openDataSource.destroy();
-    await this.clickhouse.close();
+    await this.clickhouseClient?.close();
     await this.embeddedPostgres?.stop();
   }
 
   private async verifyMigrations(): Promise<void> {
     // Once every migration is seen applied it stays so for the life of the process; skip the re-check.
     if (this.migrationsVerified) return;
-    const pendingClickhouse = await this.clickhouseMigrator().pending();
+    const pendingClickhouse = this.clickhouseClient ? await this.clickhouseMigrator().pending() : [];
     const dataSource = new DataSource(postgresDataSourceOptions(this.postgresUrl));
     await dataSource.initialize();
     let pendingPostgres: boolean;
