@@ -7,10 +7,10 @@
 // Sets up a provider pointing at the mock upstream and a virtual key; answers the parent's `count` message with how
 // many requests the proxy answered and recorded and how many rows reached ClickHouse.
 import { ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
@@ -56,12 +56,15 @@ async function main() {
   if (shape === 'separate') {
     // Its own data dir (spool) and its own flags; PostgreSQL is this process's embedded one, reached over loopback.
     const flags = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64';
+    const proxyDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-'));
+    const load = Number(process.env.BENCH_COLLECTOR_LOAD ?? 0);
+    if (load > 0) void loadCollector(running.urls.api, collectorToken, join(proxyDataDir, 'proxy-spool'), load);
     proxyChild = fork(join(__dirname, 'tollgate-proxy.process.js'), [running.urls.api, proxyChannelToken(secretKey)], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       execArgv: flags ? flags.split(' ') : [],
       env: {
         ...process.env,
-        TOLLGATE_DATA_DIR: mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-')),
+        TOLLGATE_DATA_DIR: proxyDataDir,
         DATABASE_URL: running.stores.postgresUrl,
         TOLLGATE_COLLECTOR_TOKEN: collectorToken,
         API_PORT: '0',
@@ -93,12 +96,15 @@ async function main() {
         proxyCount = { recorded: proxy!.context.spool.stats().recorded, answered: await answeredRequests(proxy!.context.metrics), ...stats!() };
       }
       const clickhouse = running.stores.clickhouse;
-      const [row] = (await (await clickhouse.query({ query: 'SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL', format: 'JSONEachRow' })).json()) as { rows: string; ids: string }[];
+      const [row] = (await (
+        await clickhouse.query({ query: `SELECT count() AS rows, uniqExact(request_id) AS ids FROM llm_requests FINAL WHERE feature != '${BACKGROUND_FEATURE}'`, format: 'JSONEachRow' })
+      ).json()) as { rows: string; ids: string }[];
       // What the embedded ClickHouse did over the run (its own counters since start): queries, inserts, merges.
       const events = (await (await clickhouse.query({ query: "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'InsertedRows', 'Merge', 'MergedRows', 'SelectedRows')", format: 'JSONEachRow' })).json()) as { event: string; value: string }[];
       const mode = { separate: 'separate proxy process + api process (collector, stores), as docker-compose deploys them', proxy: 'proxy process writing ClickHouse (chDB) itself', 'all-in-one': 'all-in-one process (api + proxy)' }[shape];
       process.send?.({ type: 'count', mode, ...proxyCount, clickhouse: Object.fromEntries(events.map((e) => [e.event, Number(e.value)])), rows: Number(row.rows), ids: Number(row.ids) });
     } else if (message.type === 'stop') {
+      stopping = true;
       if (proxyChild) {
         proxyChild.send({ type: 'stop' });
         await new Promise((resolve) => proxyChild!.once('exit', resolve));
@@ -109,6 +115,46 @@ async function main() {
   });
   // `pid` serves the requests; `collectorPid` (separate shape) stores their telemetry: the CPU section counts both.
   process.send?.({ type: 'ready', url: proxyUrl, key: key.key, pid: proxyPid, ...(proxyChild ? { collectorPid: process.pid } : {}) });
+}
+
+/** Feature of the background load's events, kept out of the telemetry count. */
+const BACKGROUND_FEATURE = 'bench-background-load';
+/** Set on `stop`: the background load ends, or its keep-alive POSTs would hold the api's shutdown open. */
+let stopping = false;
+
+/**
+ * BENCH_COLLECTOR_LOAD=<events/s> (separate shape): a steady telemetry load POSTed to the collector from this
+ * process for the whole run, under every target alike (direct and Portkey included), as the collector would carry
+ * for other proxies. The events are the proxy's own first spooled event with a fresh request id and their own
+ * feature. With the proxy's deliveries deferred (BENCH_SPOOL_BATCH / BENCH_DELIVERY_MS) it shows what the
+ * collector's work on the same machine does to latency, Tollgate in the path or not.
+ */
+async function loadCollector(apiUrl: string, token: string, spoolDir: string, eventsPerSecond: number): Promise<void> {
+  let template: string | undefined;
+  while (!template) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    try {
+      const segment = readdirSync(spoolDir).filter((name) => name.startsWith('segment-')).sort()[0];
+      if (segment) template = readFileSync(join(spoolDir, segment), 'utf8').split('\n').find((line) => line.startsWith('{'));
+    } catch {
+      // The spool directory appears with the proxy's first event.
+    }
+  }
+  const event = JSON.parse(template) as Record<string, unknown>;
+  event.feature = BACKGROUND_FEATURE;
+  const batch = 2_000;
+  while (!stopping) {
+    const started = Date.now();
+    let body = '';
+    for (let i = 0; i < batch; i++) body += `${JSON.stringify({ ...event, request_id: randomUUID() })}\n`;
+    try {
+      const response = await fetch(`${apiUrl}/v1/telemetry`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` }, body });
+      await response.text();
+    } catch {
+      return; // the api is stopping
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, (batch / eventsPerSecond) * 1000 - (Date.now() - started))));
+  }
 }
 
 function nextMessage<T>(child: ChildProcess): Promise<T> {
