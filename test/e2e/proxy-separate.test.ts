@@ -16,6 +16,19 @@ interface Readiness {
   checks: Record<string, { ok: boolean; mode: string; error?: string }>;
 }
 
+/** Through the api's REST endpoints: an OpenAI provider at `upstreamUrl`, a gpt-4o-mini deployment, a virtual key. */
+async function provisionOpenAi(apiUrl: string, upstreamUrl: string): Promise<string> {
+  async function post(path: string, body: unknown): Promise<any> {
+    const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = await res.json();
+    assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+  const provider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${upstreamUrl}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
+  await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
+  return (await post('/v1/keys', { name: 'checkout-service' })).key;
+}
+
 for (const factory of storeTargets) {
   describe(`separate proxy on ${factory.name} stores, api down at its start`, () => {
     let target: StoreTarget;
@@ -77,15 +90,7 @@ for (const factory of storeTargets) {
 
       const api = await startApi();
       assert.equal(api, apiUrl);
-      async function post(path: string, body: unknown): Promise<any> {
-        const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        const json = await res.json();
-        assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-        return json;
-      }
-      const provider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
-      await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
-      const { key } = await post('/v1/keys', { name: 'checkout-service' });
+      const key = await provisionOpenAi(api, fakeOpenAi.url);
 
       // The backoff's next attempt finds the api: readiness turns green with no restart.
       let ready: Readiness | undefined;
@@ -146,15 +151,7 @@ for (const factory of storeTargets) {
       proxyProcess = await launch(proxyEnv, [createProxyStarter({ apiUrl }, (h) => (proxy = h))], { requireServers: true });
       assert.throws(() => proxyProcess!.stores.clickhouse, /ClickHouse is not opened in this process/);
 
-      async function post(path: string, body: unknown): Promise<any> {
-        const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        const json = await res.json();
-        assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-        return json;
-      }
-      const provider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
-      await post(`/v1/providers/${provider.id}/deployments`, { model: 'gpt-4o-mini' });
-      const { key } = await post('/v1/keys', { name: 'checkout-service' });
+      const key = await provisionOpenAi(apiUrl, fakeOpenAi.url);
       await proxy.context.catalogue.refresh();
 
       const readyz = await fetch(`${proxy.url}/readyz`);

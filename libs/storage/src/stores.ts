@@ -71,11 +71,13 @@ export class Stores {
     }
     let clickhouse: ClickHouseClient | undefined;
     try {
-      if (options.clickhouse !== false) clickhouse = await createClickHouseClient({
-        url: config.CLICKHOUSE_URL,
-        embeddedDir: join(dataDir, 'clickhouse'),
-        database: config.CLICKHOUSE_DATABASE,
-      });
+      if (options.clickhouse !== false) {
+        clickhouse = await createClickHouseClient({
+          url: config.CLICKHOUSE_URL,
+          embeddedDir: join(dataDir, 'clickhouse'),
+          database: config.CLICKHOUSE_DATABASE,
+        });
+      }
     } catch (error) {
       await embeddedPostgres?.stop();
       throw new UnavailableError(`ClickHouse unreachable: ${(error as Error).message}`, error);
@@ -95,10 +97,6 @@ export class Stores {
   get clickhouse(): ClickHouseClient {
     if (!this.clickhouseClient) throw new Error('ClickHouse is not opened in this process (its apps declared they do not use it)');
     return this.clickhouseClient;
-  }
-
-  get usesClickHouse(): boolean {
-    return this.clickhouseClient !== undefined;
   }
 
   get modes() {
