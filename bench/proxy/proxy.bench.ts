@@ -5,7 +5,7 @@
 //   npm run bench proxy      (needs `wrk` and this folder's `npm install` for Portkey; BENCH_DURATION=5 BENCH_RUNS=3 …)
 import { ChildProcess, execFile, fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { cpuSince, sampleCpu, sampleThreads, threadsSince } from './process-cpu';
@@ -19,6 +19,7 @@ const skipPortkey = process.env.BENCH_SKIP_PORTKEY === '1';
 const cpuOnly = process.env.BENCH_ONLY === 'cpu';
 const cpuSeconds = Number(process.env.BENCH_CPU_SECONDS ?? 5);
 const cpuConnections = Number(process.env.BENCH_CPU_CONNECTIONS ?? 10);
+const isolateWanted = process.env.BENCH_ISOLATE !== '0';
 const children: ChildProcess[] = [];
 
 interface Target {
@@ -78,7 +79,32 @@ const toMs = (text: string): number => {
   return m[2] === 'us' ? v / 1000 : m[2] === 'ms' ? v : m[2] === 's' ? v * 1000 : v * 60_000;
 };
 
-function wrk(target: Target, body: string, conns: number, seconds: number): Promise<WrkResult> {
+/** Sets the CPU affinity of every thread of a process (threads it starts later inherit it). */
+function pin(pid: number, cpus: string): void {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+  if (result.status !== 0) throw new Error(`taskset -a -p -c ${cpus} ${pid} failed: ${result.stderr}`);
+}
+
+/**
+ * The "1 iso" row: one connection with Tollgate's collector on a vCPU of its own. At one connection the request chain
+ * (wrk → target → mock) is serial and fits on vCPU 0; the collector (api process: ingest, chDB inserts and merges,
+ * ~0.4 of a vCPU at this rate) goes to vCPU 1, as a deployment runs it on other cores or another machine. Every
+ * target is measured the same way in that row (direct and Portkey included: the collector is idle for them).
+ */
+async function isolated<T>(targets: Target[], mockPid: number, run: (cpu: string) => Promise<T>): Promise<T> {
+  const serving = [mockPid, ...targets.filter((t) => t.name !== 'direct').map((t) => t.pid)];
+  const collector = targets.find((t) => t.helperPid)!.helperPid!;
+  const all = `0-${availableParallelism() - 1}`;
+  for (const pid of serving) pin(pid, '0');
+  pin(collector, '1');
+  try {
+    return await run('0');
+  } finally {
+    for (const pid of [...serving, collector]) pin(pid, all);
+  }
+}
+
+function wrk(target: Target, body: string, conns: number, seconds: number, cpu?: string): Promise<WrkResult> {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-wrk-'));
   const script = join(dir, 'post.lua');
   const headerLines = Object.entries({ 'Content-Type': 'application/json', ...target.headers })
@@ -87,7 +113,8 @@ function wrk(target: Target, body: string, conns: number, seconds: number): Prom
   writeFileSync(script, `wrk.method = "POST"\nwrk.body = '${body}'\n${headerLines}\n`);
   const threads = Math.min(2, conns);
   return new Promise((resolve, reject) => {
-    execFile('wrk', [`-t${threads}`, `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', script, target.url], (error, stdout) => {
+    const args = [`-t${threads}`, `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', script, target.url];
+    execFile(cpu === undefined ? 'wrk' : 'taskset', cpu === undefined ? args : ['-c', cpu, 'wrk', ...args], (error, stdout) => {
       if (error) return reject(error);
       const pct = (p: string) => toMs((new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout) ?? [])[1] ?? '');
       const requests = Number((/(\d+) requests in/.exec(stdout) ?? [])[1]);
@@ -214,25 +241,32 @@ async function main() {
   const plain = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}]}';
   const streamed = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"stream":true}';
 
+  // The isolated one-connection row needs two vCPUs, taskset, and a collector in a process of its own.
+  const canIsolate = isolateWanted && connections.includes(1) && availableParallelism() >= 2 && !!tollgate.collectorPid && !spawnSync('taskset', ['--version']).error;
+  const points = connections.flatMap((conns) => (conns === 1 && canIsolate ? [{ conns, iso: false }, { conns, iso: true }] : [{ conns, iso: false }]));
   console.log(`proxy bench: wrk ${duration}s per point, ${runs} run(s) each (median), connections ${connections.join(', ')}; mock upstream ${mock.url}\n`);
+  if (canIsolate) console.log('"1 iso": one connection again, wrk, targets and mock on vCPU 0 and Tollgate\'s collector on vCPU 1 (as deployed: its own cores)\n');
   let errorsSeen = 0;
   for (const [mode, body] of cpuOnly ? [] : ([['non-streaming', plain], ['streaming', streamed]] as const)) {
     for (const t of targets) await wrk(t, body, 10, 1); // warm-up: JIT, pools
     console.log(`== ${mode} (latency ms; added = target − direct; ratio = Portkey added / Tollgate added)`);
     console.log('conns | direct p50/p90/p99   rps    | bare node added p50/p90/p99 rps | tollgate added p50/p90/p99   rps    | portkey added p50/p90/p99   rps    | ratio p50  p99 | rps tollgate/portkey');
-    for (const conns of connections) {
+    for (const { conns, iso } of points) {
       const results: Record<string, WrkResult[]> = {};
-      for (let r = 0; r < runs; r++) {
-        for (const t of targets) {
-          const result = await wrk(t, body, conns, duration);
-          errorsSeen += t.name === 'tollgate' ? result.errors : 0;
-          (results[t.name] ??= []).push(result);
+      const measure = async (cpu?: string) => {
+        for (let r = 0; r < runs; r++) {
+          for (const t of targets) {
+            const result = await wrk(t, body, conns, duration, cpu);
+            errorsSeen += t.name === 'tollgate' ? result.errors : 0;
+            (results[t.name] ??= []).push(result);
+          }
         }
-      }
+      };
+      await (iso ? isolated(targets, mockChild.pid!, measure) : measure());
       const m = (name: string, k: keyof WrkResult) => median(results[name]?.map((x) => x[k]) ?? [NaN]);
       const added = (name: string, k: 'p50' | 'p90' | 'p99') => m(name, k) - m('direct', k);
       const line = [
-        String(conns).padStart(5),
+        (iso ? `${conns} iso` : String(conns)).padStart(5),
         `${f(m('direct', 'p50'))}/${f(m('direct', 'p90'))}/${f(m('direct', 'p99'))} ${f(m('direct', 'rps'), 0).padStart(7)}`,
         `${f(added('bare', 'p50'), 3)}/${f(added('bare', 'p90'), 3)}/${f(added('bare', 'p99'), 3)} ${f(m('bare', 'rps'), 0).padStart(7)}`,
         `${f(added('tollgate', 'p50'), 3)}/${f(added('tollgate', 'p90'), 3)}/${f(added('tollgate', 'p99'), 3)} ${f(m('tollgate', 'rps'), 0).padStart(7)}`,
