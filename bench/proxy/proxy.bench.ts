@@ -126,20 +126,28 @@ function wrk(target: Target, body: string, conns: number, seconds: number, cpu?:
   });
 }
 
-/** Time to first body byte of a stream, sequential on one keep-alive connection. */
-async function ttfb(target: Target, body: string, count: number): Promise<number[]> {
+/**
+ * Time to first body byte of a stream and to its end, sequential on one keep-alive connection (undici): a second
+ * client for the one-connection streaming figures, beside wrk's.
+ */
+async function ttfb(target: Target, body: string, count: number): Promise<{ first: number[]; complete: number[] }> {
   const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
-  const samples: number[] = [];
+  const first: number[] = [];
+  const complete: number[] = [];
   for (let i = 0; i < count + 50; i++) {
     const started = performance.now();
     const res = await request(target.url, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json', ...target.headers }, body });
-    let first = 0;
-    for await (const _chunk of res.body) if (!first) first = performance.now();
+    let firstAt = 0;
+    for await (const _chunk of res.body) if (!firstAt) firstAt = performance.now();
+    const done = performance.now();
     if (res.statusCode !== 200) throw new Error(`${target.name} stream answered ${res.statusCode}`);
-    if (i >= 50) samples.push(first - started);
+    if (i >= 50) {
+      first.push(firstAt - started);
+      complete.push(done - started);
+    }
   }
   await agent.close();
-  return samples.sort((a, b) => a - b);
+  return { first: first.sort((a, b) => a - b), complete: complete.sort((a, b) => a - b) };
 }
 
 const pctOf = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -147,19 +155,21 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
 async function printTtfb(targets: Target[], streamed: string): Promise<void> {
-  console.log('== streaming: time to first byte, 1 connection, sequential (ms)');
-  const ttfbs: Record<string, number[]> = {};
-  for (const t of targets) ttfbs[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
-  for (const t of targets) {
-    const s = ttfbs[t.name];
-    const d = ttfbs.direct;
-    const extra = t.name === 'direct' ? '' : `  added p50 ${f(pctOf(s, 50) - pctOf(d, 50), 3)} p90 ${f(pctOf(s, 90) - pctOf(d, 90), 3)} p99 ${f(pctOf(s, 99) - pctOf(d, 99), 3)}`;
-    console.log(`${t.name.padEnd(9)} p50 ${f(pctOf(s, 50), 3)} p90 ${f(pctOf(s, 90), 3)} p99 ${f(pctOf(s, 99), 3)}${extra}`);
-  }
-  if (!skipPortkey) {
-    const tg = pctOf(ttfbs.tollgate, 50) - pctOf(ttfbs.direct, 50);
-    const pk = pctOf(ttfbs.portkey, 50) - pctOf(ttfbs.direct, 50);
-    console.log(`added TTFB ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
+  const samples: Record<string, { first: number[]; complete: number[] }> = {};
+  for (const t of targets) samples[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
+  for (const [what, key] of [['time to first byte', 'first'], ['time to the end of the stream', 'complete']] as const) {
+    console.log(`== streaming: ${what}, 1 connection, sequential undici client (ms)`);
+    for (const t of targets) {
+      const s = samples[t.name][key];
+      const d = samples.direct[key];
+      const extra = t.name === 'direct' ? '' : `  added p50 ${f(pctOf(s, 50) - pctOf(d, 50), 3)} p90 ${f(pctOf(s, 90) - pctOf(d, 90), 3)} p99 ${f(pctOf(s, 99) - pctOf(d, 99), 3)}`;
+      console.log(`${t.name.padEnd(9)} p50 ${f(pctOf(s, 50), 3)} p90 ${f(pctOf(s, 90), 3)} p99 ${f(pctOf(s, 99), 3)}${extra}`);
+    }
+    if (!skipPortkey) {
+      const tg = pctOf(samples.tollgate[key], 50) - pctOf(samples.direct[key], 50);
+      const pk = pctOf(samples.portkey[key], 50) - pctOf(samples.direct[key], 50);
+      console.log(`added ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
+    }
   }
 }
 
