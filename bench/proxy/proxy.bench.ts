@@ -130,7 +130,7 @@ function wrk(target: Target, body: string, conns: number, seconds: number, cpu?:
  * Time to first body byte of a stream and to its end, sequential on one keep-alive connection (undici): a second
  * client for the one-connection streaming figures, beside wrk's.
  */
-async function ttfb(target: Target, body: string, count: number): Promise<{ first: number[]; complete: number[] }> {
+async function streamTimes(target: Target, body: string, count: number): Promise<{ first: number[]; complete: number[] }> {
   const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000 });
   const first: number[] = [];
   const complete: number[] = [];
@@ -154,9 +154,9 @@ const pctOf = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
-async function printTtfb(targets: Target[], streamed: string): Promise<void> {
+async function printStreamProbe(targets: Target[], streamed: string): Promise<void> {
   const samples: Record<string, { first: number[]; complete: number[] }> = {};
-  for (const t of targets) samples[t.name] = await ttfb(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
+  for (const t of targets) samples[t.name] = await streamTimes(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
   for (const [what, key] of [['time to first byte', 'first'], ['time to the end of the stream', 'complete']] as const) {
     console.log(`== streaming: ${what}, 1 connection, sequential undici client (ms)`);
     for (const t of targets) {
@@ -289,7 +289,7 @@ async function main() {
     console.log('');
   }
 
-  if (!cpuOnly) await printTtfb(targets, streamed);
+  if (!cpuOnly) await printStreamProbe(targets, streamed);
   errorsSeen += await printCpu(targets, plain, streamed);
 
   tollgateChild.send({ type: 'count' });
