@@ -51,6 +51,38 @@ describe('TelemetrySpool', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('leaves events that become durable during a slow delivery for the next one instead of chasing them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const batches: number[][] = [];
+    let sendStarted!: () => void;
+    const started = new Promise<void>((resolve) => (sendStarted = resolve));
+    let releaseFirst!: () => void;
+    const firstReleased = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const sink: TelemetrySink = {
+      async send(batch) {
+        batches.push(batch.lines().map((line) => (JSON.parse(line) as { seq: number }).seq));
+        if (batches.length === 1) {
+          sendStarted();
+          await firstReleased;
+        }
+      },
+    };
+    // A long interval: only a full batch (three events) or a flush starts a delivery.
+    const spool = new TelemetrySpool(dir, sink, { syncIntervalMs: 5, deliveryIntervalMs: 60_000, batchSize: 3 });
+    await spool.open();
+    for (const seq of range(0, 3)) spool.record({ seq });
+    await spool.persist();
+    await started;
+    for (const seq of range(3, 5)) spool.record({ seq });
+    await spool.persist();
+    releaseFirst();
+    spool.record({ seq: 5 });
+    await spool.flush();
+    assert.deepEqual(batches, [range(0, 3), range(3, 6)], 'the events of the slow delivery, then everything after it in one batch');
+    await spool.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('resumes after a restart from its cursor, skipping a line torn by a crash, across segment files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spool-'));
     const sink = new RecordingSink();
