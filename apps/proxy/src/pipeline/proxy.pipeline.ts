@@ -237,9 +237,12 @@ interface SettledUsage {
   source: 'provider' | 'estimated';
 }
 
-/** The provider's usage as reported (synchronously, the common case), or else an estimate by the tokenizer thread. */
-function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, outputText: string | undefined): SettledUsage | Promise<SettledUsage> {
-  return usage ? { usage, source: 'provider' } : estimateUsage(ctx, op, outputText);
+/**
+ * The provider's usage as reported (synchronously, the common case), or else an estimate by the tokenizer thread.
+ * The output text is only asked for when it is needed: a stream's text means parsing every content chunk again.
+ */
+function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, output: { readonly outputText?: string }): SettledUsage | Promise<SettledUsage> {
+  return usage ? { usage, source: 'provider' } : estimateUsage(ctx, op, output.outputText);
 }
 
 async function estimateUsage(ctx: ProxyContext, op: Operation, outputText: string | undefined): Promise<SettledUsage> {
@@ -328,7 +331,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       const body = Buffer.from(await response.body.arrayBuffer());
       const upstreamDone = now();
       const translated = op.complete(target, body, context);
-      const settling = settleUsage(ctx, op, translated.usage, translated.outputText);
+      const settling = settleUsage(ctx, op, translated.usage, translated);
       const settled = settling instanceof Promise ? await settling : settling;
       const quote = price(ctx, target, translated.servedModel, settled.usage, new Date(scope.startedWall));
       const out = translated.body ?? body;
@@ -399,7 +402,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     const tail = translator.end();
     if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
     if (!errorClass && translator.streamError) errorClass = `stream_error:${translator.streamError}`;
-    const settling = settleUsage(ctx, op, translator.usage, translator.outputText);
+    const settling = settleUsage(ctx, op, translator.usage, translator);
     const settled = settling instanceof Promise ? await settling : settling;
     const quote = price(ctx, target, translator.servedModel, settled.usage, new Date(scope.startedWall));
     if (!clientGone) {
