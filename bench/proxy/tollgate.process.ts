@@ -54,7 +54,7 @@ async function main() {
   let proxyPid = process.pid;
   let proxyChild: ChildProcess | undefined;
   if (shape === 'separate') {
-    // Its own data dir (spool) and its own flags; PostgreSQL is this process's embedded one, reached over loopback.
+    // Its own data dir (spool) and its own flags; it opens no store (catalogue and prices come from this api).
     const flags = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64';
     const proxyDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-'));
     const load = Number(process.env.BENCH_COLLECTOR_LOAD ?? 0);
@@ -65,7 +65,6 @@ async function main() {
       env: {
         ...process.env,
         TOLLGATE_DATA_DIR: proxyDataDir,
-        DATABASE_URL: running.stores.postgresUrl,
         TOLLGATE_COLLECTOR_TOKEN: collectorToken,
         API_PORT: '0',
         PROXY_PORT: '0',

@@ -118,7 +118,7 @@ for (const factory of storeTargets) {
     });
   });
 
-  describe(`separate proxy on ${factory.name} stores, ClickHouse unreachable from it`, () => {
+  describe(`separate proxy on ${factory.name} stores, no store reachable from it`, () => {
     let target: StoreTarget;
     let api: RunningProcess | undefined;
     let proxyProcess: RunningProcess | undefined;
@@ -132,48 +132,68 @@ for (const factory of storeTargets) {
       rmSync(proxyDataDir, { recursive: true, force: true });
     });
 
-    it('starts without opening ClickHouse, is ready, serves, and its telemetry reaches ClickHouse through the collector', async () => {
+    it('opens no store, is ready, serves at the prices the api holds, and its telemetry reaches ClickHouse through the collector', async () => {
       target = await factory.create();
       await fakeOpenAi.start();
       const secrets = { TOLLGATE_SECRET_KEY: randomBytes(32).toString('hex'), TOLLGATE_COLLECTOR_TOKEN: randomBytes(24).toString('hex') };
       api = await launch({ ...target.env, ...secrets, API_PORT: '0' }, [apiStarter]);
       const apiUrl = api.urls.api;
-      // As `npm run start:proxy` runs it (servers required), with a ClickHouse URL nobody answers on.
+      // As `npm run start:proxy` runs it (servers required), with store URLs nobody answers on.
       let proxy!: ProxyHandle;
       const proxyEnv = {
         ...secrets,
         TOLLGATE_DATA_DIR: proxyDataDir,
-        DATABASE_URL: api.stores.postgresUrl,
+        DATABASE_URL: `postgres://postgres@127.0.0.1:${await unusedLoopbackPort()}/nowhere`,
         CLICKHOUSE_URL: `http://127.0.0.1:${await unusedLoopbackPort()}`,
+        REDIS_URL: `redis://127.0.0.1:${await unusedLoopbackPort()}`,
         PROXY_PORT: '0',
         LOG_LEVEL: 'error',
       };
       proxyProcess = await launch(proxyEnv, [createProxyStarter({ apiUrl }, (h) => (proxy = h))], { requireServers: true });
       assert.throws(() => proxyProcess!.stores.clickhouse, /ClickHouse is not opened in this process/);
+      assert.throws(() => proxyProcess!.stores.postgresUrl, /PostgreSQL is not opened in this process/);
+      assert.throws(() => proxyProcess!.stores.queues, /PostgreSQL is not opened in this process/);
 
       const key = await provisionOpenAi(apiUrl, fakeOpenAi.url);
+      // A custom price set in the api reaches the proxy with its catalogue: $1 / $2 per million input / output tokens.
+      const created = await fetch(`${apiUrl}/v1/prices/overrides`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'openai', model: 'gpt-4o-mini', kind: 'custom_price', prices: { input: '1', output: '2' }, effective_from: '2026-01-01T00:00:00Z' }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const override = ((await created.json()) as { override: { price_ref: string } }).override;
       await proxy.context.catalogue.refresh();
 
       const readyz = await fetch(`${proxy.url}/readyz`);
       const report = (await readyz.json()) as Readiness;
       assert.equal(readyz.status, 200, JSON.stringify(report));
-      assert.deepEqual([report.checks.clickhouse.ok, report.checks.clickhouse.mode], [true, 'unused']);
-      assert.deepEqual([report.checks.catalogue.ok, report.checks.postgres.ok, report.checks.migrations.ok], [true, true, true]);
+      assert.deepEqual(
+        ['postgres', 'clickhouse', 'queue'].map((name) => [name, report.checks[name].ok, report.checks[name].mode]),
+        [
+          ['postgres', true, 'unused'],
+          ['clickhouse', true, 'unused'],
+          ['queue', true, 'unused'],
+        ],
+      );
+      assert.deepEqual([report.checks.catalogue.ok, report.checks.migrations.ok], [true, true]);
 
       const client = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: key, maxRetries: 0 });
       const { data, response } = await client.chat.completions
-        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'no-clickhouse-here' } })
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { headers: { 'x-tollgate-feature': 'no-store-here' } })
         .withResponse();
       assert.equal(data.choices[0].message.content, OPENAI_TEXT.join(''));
+      // 12 input tokens at $1 (the 4 cached ones too: the override prices no cached class) + 5 output at $2.
+      assert.equal(response.headers.get('x-tollgate-cost'), '0.000022');
       await proxy.context.spool.flush();
       const rows = (await (
         await api.stores.clickhouse.query({
-          query: `SELECT feature, status, input_tokens, estimated_cost FROM llm_requests FINAL WHERE request_id = {id:String}`,
+          query: `SELECT feature, status, input_tokens, estimated_cost, price_ref FROM llm_requests FINAL WHERE request_id = {id:String}`,
           query_params: { id: response.headers.get('x-tollgate-request-id') },
           format: 'JSONEachRow',
         })
       ).json()) as unknown[];
-      assert.deepEqual(rows, [{ feature: 'no-clickhouse-here', status: 200, input_tokens: '12', estimated_cost: '0.0000045' }]);
+      assert.deepEqual(rows, [{ feature: 'no-store-here', status: 200, input_tokens: '12', estimated_cost: '0.000022', price_ref: override.price_ref }]);
     });
   });
 }

@@ -3,7 +3,7 @@ import { Server } from 'node:http';
 import { Agent } from 'undici';
 import { ConfigError, ShutdownCoordinator, loadSecretKey } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
-import { PRICING_ENTITIES, PriceOverrideRepository, PricingService } from '@tollgate/pricing';
+import { PRICING_ENTITIES, PriceOverrideRepository, PricingService, PushedPriceOverrideSource } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, proxyChannelToken } from '@tollgate/providers';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
@@ -13,9 +13,10 @@ import { ProxyContext } from './pipeline/proxy.context';
 import { HttpCatalogueSource } from './pipeline/http-catalogue.source';
 
 /**
- * How the proxy reaches the rest of Tollgate. In the all-in-one process (default) it reads providers, deployments
- * and keys from PostgreSQL itself (credentials decrypted in memory) and writes telemetry straight to ClickHouse. As a
- * separate process it polls the api's authenticated catalogue endpoint and POSTs telemetry to the collector.
+ * How the proxy reaches the rest of Tollgate. In the all-in-one process (default) it reads providers, deployments,
+ * keys and price overrides from PostgreSQL itself (credentials decrypted in memory) and writes telemetry straight to
+ * ClickHouse. As a separate process it polls the api's authenticated catalogue endpoint (price overrides included)
+ * and POSTs telemetry to the collector: it opens neither PostgreSQL nor ClickHouse.
  */
 export interface ProxyOptions {
   apiUrl?: string;
@@ -50,18 +51,29 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   let source: CatalogueSource;
   let sink: TelemetrySink;
   let closeSink: () => Promise<void>;
+  let pricing: PricingService;
   if (remote) {
     const collectorToken = options.collectorToken ?? stores.config.TOLLGATE_COLLECTOR_TOKEN;
     if (!collectorToken) throw new ConfigError('TOLLGATE_COLLECTOR_TOKEN: a separate proxy needs the collector token');
     if (!options.apiToken && !stores.config.TOLLGATE_SECRET_KEY) {
       throw new ConfigError('TOLLGATE_PROXY_TOKEN or TOLLGATE_SECRET_KEY: a separate proxy needs an API token of scope proxy or the key it shares with the api');
     }
-    source = new HttpCatalogueSource(options.apiUrl!, options.apiToken ?? proxyChannelToken(loadSecretKey(stores.config)));
+    // Price overrides arrive with each catalogue and are loaded before it is served: no refresh timer of their own.
+    const overrides = new PushedPriceOverrideSource();
+    const remotePricing = new PricingService(overrides);
+    pricing = remotePricing;
+    source = new HttpCatalogueSource(options.apiUrl!, options.apiToken ?? proxyChannelToken(loadSecretKey(stores.config)), async (received) => {
+      overrides.replace(received);
+      await remotePricing.refresh();
+    });
     const collector = new CollectorSink(options.apiUrl!, collectorToken);
     sink = collector;
     closeSink = () => collector.close();
   } else {
     source = new PostgresCatalogueSource(stores.dataSource, new CredentialCipher(loadSecretKey(stores.config)));
+    // Price overrides (custom prices, discounts) from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
+    pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
+    await pricing.start();
     const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 10 });
     sink = new ClickHouseSink(writer);
     closeSink = () => writer.close();
@@ -72,9 +84,6 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   await catalogue.start({ retryUntilLoaded: remote });
   // Registered at once: a boot that fails further on must not leave the catalogue retrying.
   shutdown.register('drain', 'proxy-catalogue', () => catalogue.stop());
-  // Price overrides (custom prices, discounts) come from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
-  const pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
-  await pricing.start();
   const spool = new TelemetrySpool(options.spoolDir ?? join(resolve(stores.config.TOLLGATE_DATA_DIR), 'proxy-spool'), sink, { syncIntervalMs: options.spoolSyncMs ?? 50, deliveryIntervalMs: options.spoolDeliveryMs ?? 1_000, batchSize: options.spoolBatchSize });
   await spool.open();
   const estimator = new TokenEstimator();
@@ -114,9 +123,10 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
 export function createProxyStarter(options: ProxyOptions = {}, onStarted?: (handle: ProxyHandle) => void): AppStarter {
   return {
     name: 'proxy',
-    entities: [...PRICING_ENTITIES],
-    // A separate proxy sends telemetry to the collector: it starts, and serves, whether ClickHouse is up or not.
+    entities: options.apiUrl === undefined ? [...PRICING_ENTITIES] : [],
+    // A separate proxy talks only to the api and the collector: it starts, and serves, whatever the stores do.
     usesClickHouse: options.apiUrl === undefined,
+    usesPostgres: options.apiUrl === undefined,
     async start(stores: Stores, shutdown: ShutdownCoordinator) {
       const handle = await startProxy(stores, shutdown, options);
       onStarted?.(handle);

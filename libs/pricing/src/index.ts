@@ -9,6 +9,7 @@ export * from './overrides/price-override';
 export * from './overrides/price-override.entity';
 export * from './overrides/price-override.repository';
 export * from './overrides/price-override.input';
+export * from './overrides/price-override.json';
 export * from './overrides/price-override.service';
 export * from './restatement/price-restatement.job';
 export * from './restatement/price-restatement.outbox';

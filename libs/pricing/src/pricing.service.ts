@@ -45,7 +45,7 @@ export class PricingService {
   }
 
   /** Prices with an up-to-date override snapshot (reloads it when stale). Throws UnknownPriceError, ValidationError. */
-  async price(provider: string, model: string, usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote> {
+  async price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote> {
     const engine = this.engine && !this.isStale() ? this.engine : await this.refresh();
     return engine.price(provider, model, usage, at, opts);
   }
@@ -54,7 +54,7 @@ export class PricingService {
    * Prices from the current snapshot without I/O. Requires one completed `refresh()` (or `start()`); throws
    * UnavailableError before that rather than silently ignoring overrides.
    */
-  priceSync(provider: string, model: string, usage: TokenUsage, at: Date, opts?: PriceOptions): PriceQuote {
+  priceSync(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): PriceQuote {
     if (!this.engine) throw new UnavailableError('price overrides not loaded yet: await PricingService.start() first');
     return this.engine.price(provider, model, usage, at, opts);
   }
@@ -117,5 +117,22 @@ export class StaticPriceOverrideSource implements PriceOverrideSource {
   constructor(private readonly overrides: PriceOverride[] = []) {}
   async listAll(): Promise<PriceOverride[]> {
     return this.overrides;
+  }
+}
+
+/**
+ * Overrides handed over by whoever receives them (a separate proxy gets them with each catalogue from the api);
+ * a PricingService refresh reads the latest set. Before the first set there is nothing to price with.
+ */
+export class PushedPriceOverrideSource implements PriceOverrideSource {
+  private latest?: PriceOverride[];
+
+  replace(overrides: PriceOverride[]): void {
+    this.latest = overrides;
+  }
+
+  async listAll(): Promise<PriceOverride[]> {
+    if (!this.latest) throw new UnavailableError('price overrides not received yet');
+    return this.latest;
   }
 }

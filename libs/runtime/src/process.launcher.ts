@@ -9,6 +9,8 @@ export interface AppStarter {
   start(stores: Stores, shutdown: ShutdownCoordinator): Promise<{ url: string }>;
   /** Whether the app reads or writes ClickHouse (default true); a process whose apps all say no leaves it closed. */
   usesClickHouse?: boolean;
+  /** Whether the app uses PostgreSQL and the job queues (default true); likewise left closed when no app does. */
+  usesPostgres?: boolean;
 }
 
 export interface RunningProcess {
@@ -34,23 +36,24 @@ export async function launch(env: Record<string, string | undefined>, starters: 
   setLogLevel(config.LOG_LEVEL);
   const logger = new Logger('launcher');
   const usesClickHouse = starters.some((s) => s.usesClickHouse !== false);
+  const usesPostgres = starters.some((s) => s.usesPostgres !== false);
   if (options.requireServers) {
     const modes = storeModes(config);
-    if (modes.postgres === 'embedded' || (usesClickHouse && modes.clickhouse === 'embedded')) {
+    const missing = [usesPostgres && modes.postgres === 'embedded' ? 'DATABASE_URL' : '', usesClickHouse && modes.clickhouse === 'embedded' ? 'CLICKHOUSE_URL' : ''].filter(Boolean);
+    if (missing.length) {
       throw new ConfigError(
-        `${usesClickHouse ? 'DATABASE_URL and CLICKHOUSE_URL' : 'DATABASE_URL'} must be set when the apps run as separate processes; ` +
-          'use `npm start` for the all-in-one process on embedded stores',
+        `${missing.join(' and ')} must be set when the apps run as separate processes; use \`npm start\` for the all-in-one process on embedded stores`,
       );
     }
   }
   const started = Date.now();
-  const stores = await Stores.open(config, { clickhouse: usesClickHouse });
+  const stores = await Stores.open(config, { clickhouse: usesClickHouse, postgres: usesPostgres });
   const shutdown = new ShutdownCoordinator(config.SHUTDOWN_TIMEOUT_MS);
   shutdown.register('stores', 'stores', () => stores.close());
   const urls: Record<string, string> = {};
   try {
     await stores.migrate();
-    await stores.initializeDataSource([...new Set(starters.flatMap((s) => s.entities))]);
+    if (usesPostgres) await stores.initializeDataSource([...new Set(starters.flatMap((s) => s.entities))]);
     for (const starter of starters) {
       const { url } = await starter.start(stores, shutdown);
       urls[starter.name] = url;

@@ -34,6 +34,11 @@ export interface StoresOptions {
    * needs neither chDB's threads nor a reachable ClickHouse to start.
    */
   clickhouse?: boolean;
+  /**
+   * Open PostgreSQL (default true), and with it the job queues, which live in PostgreSQL or Redis beside the state
+   * their jobs are about. A separate proxy leaves both closed: catalogue and prices come from the api.
+   */
+  postgres?: boolean;
 }
 
 export interface ReadinessReport {
@@ -54,18 +59,16 @@ export class Stores {
 
   private constructor(
     readonly config: AppConfig,
-    readonly postgresUrl: string,
+    private readonly postgres: { url: string; queues: QueueBackend; healthPool: Pool } | undefined,
     private readonly clickhouseClient: ClickHouseClient | undefined,
-    readonly queues: QueueBackend,
-    private readonly healthPool: Pool,
     private readonly embeddedPostgres?: EmbeddedPostgres,
   ) {}
 
   static async open(config: AppConfig, options: StoresOptions = {}): Promise<Stores> {
     const dataDir = resolve(config.TOLLGATE_DATA_DIR);
     let embeddedPostgres: EmbeddedPostgres | undefined;
-    let postgresUrl = config.DATABASE_URL;
-    if (!postgresUrl) {
+    let postgresUrl = options.postgres === false ? undefined : config.DATABASE_URL;
+    if (options.postgres !== false && !postgresUrl) {
       embeddedPostgres = await startEmbeddedPostgres(join(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT);
       postgresUrl = embeddedPostgres.url;
     }
@@ -82,6 +85,7 @@ export class Stores {
       await embeddedPostgres?.stop();
       throw new UnavailableError(`ClickHouse unreachable: ${(error as Error).message}`, error);
     }
+    if (postgresUrl === undefined) return new Stores(config, undefined, clickhouse);
     const queues = new QueueBackend(
       config.REDIS_URL
         ? { kind: 'redis', url: config.REDIS_URL, prefix: config.QUEUE_PREFIX }
@@ -90,7 +94,22 @@ export class Stores {
     const healthPool = new Pool({ connectionString: postgresUrl, max: 2, connectionTimeoutMillis: 5000 });
     // An idle pooled client that errors (server restart) must not crash the process.
     healthPool.on('error', () => undefined);
-    return new Stores(config, postgresUrl, clickhouse, queues, healthPool, embeddedPostgres);
+    return new Stores(config, { url: postgresUrl, queues, healthPool }, clickhouse, embeddedPostgres);
+  }
+
+  /** PostgreSQL's URL (the embedded one's when embedded); a process that opened its stores without it has none. */
+  get postgresUrl(): string {
+    return this.openedPostgres().url;
+  }
+
+  /** The job queues (PostgreSQL- or Redis-backed); opened with PostgreSQL. */
+  get queues(): QueueBackend {
+    return this.openedPostgres().queues;
+  }
+
+  private openedPostgres() {
+    if (!this.postgres) throw new Error('PostgreSQL is not opened in this process (its apps declared they do not use it)');
+    return this.postgres;
   }
 
   /** The ClickHouse client; a process that opened its stores without ClickHouse has none. */
@@ -126,7 +145,7 @@ export class Stores {
 
   /** Applies both stores' pending migrations. Idempotent. */
   async migrate(): Promise<{ postgres: string[]; clickhouse: string[] }> {
-    const postgres = await migratePostgres(this.postgresUrl);
+    const postgres = this.postgres ? await migratePostgres(this.postgres.url) : [];
     const clickhouse = this.clickhouseClient ? await this.clickhouseMigrator().migrate() : [];
     if (postgres.length || clickhouse.length) this.logger.info('migrations applied', { postgres, clickhouse });
     this.migrationsVerified = false;
@@ -154,17 +173,16 @@ export class Stores {
 
   private storeChecks(timeoutMs: number): Promise<CheckResult[]> {
     return Promise.all([
-      timed(this.modes.postgres, () => this.healthPool.query('SELECT 1').then(() => undefined), timeoutMs),
+      this.postgres ? timed(this.modes.postgres, () => this.postgres!.healthPool.query('SELECT 1').then(() => undefined), timeoutMs) : unused(),
       this.clickhouseCheck(timeoutMs),
-      timed(this.modes.queue, () => this.queues.ping(), timeoutMs),
+      this.postgres ? timed(this.modes.queue, () => this.postgres!.queues.ping(), timeoutMs) : unused(),
       timed('both', () => this.verifyMigrations(), timeoutMs),
     ]);
   }
 
   private clickhouseCheck(timeoutMs: number): Promise<CheckResult> {
     const client = this.clickhouseClient;
-    // Not opened (a separate proxy): reported as unused rather than probed.
-    if (!client) return Promise.resolve({ ok: true, mode: 'unused', ms: 0 });
+    if (!client) return unused();
     return timed(
       this.modes.clickhouse,
       async () => {
@@ -178,8 +196,8 @@ export class Stores {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queues.close();
-    await this.healthPool.end();
+    await this.postgres?.queues.close();
+    await this.postgres?.healthPool.end();
     if (this.openDataSource?.isInitialized) await this.openDataSource.destroy();
     await this.clickhouseClient?.close();
     await this.embeddedPostgres?.stop();
@@ -189,14 +207,7 @@ export class Stores {
     // Once every migration is seen applied it stays so for the life of the process; skip the re-check.
     if (this.migrationsVerified) return;
     const pendingClickhouse = this.clickhouseClient ? await this.clickhouseMigrator().pending() : [];
-    const dataSource = new DataSource(postgresDataSourceOptions(this.postgresUrl));
-    await dataSource.initialize();
-    let pendingPostgres: boolean;
-    try {
-      pendingPostgres = await dataSource.showMigrations();
-    } finally {
-      await dataSource.destroy();
-    }
+    const pendingPostgres = this.postgres ? await pendingPostgresMigrations(this.postgres.url) : false;
     if (pendingClickhouse.length || pendingPostgres) {
       throw new Error(
         `pending migrations: ${[pendingPostgres ? 'postgres' : '', pendingClickhouse.length ? `clickhouse ${pendingClickhouse.join(',')}` : '']
@@ -205,6 +216,21 @@ export class Stores {
       );
     }
     this.migrationsVerified = true;
+  }
+}
+
+/** A store this process did not open (a separate proxy's): reported as unused rather than probed. */
+function unused(): Promise<CheckResult> {
+  return Promise.resolve({ ok: true, mode: 'unused', ms: 0 });
+}
+
+async function pendingPostgresMigrations(url: string): Promise<boolean> {
+  const dataSource = new DataSource(postgresDataSourceOptions(url));
+  await dataSource.initialize();
+  try {
+    return await dataSource.showMigrations();
+  } finally {
+    await dataSource.destroy();
   }
 }
 

@@ -2,11 +2,15 @@ import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUI
 import { DataSource } from 'typeorm';
 import { AppConfig, APP_CONFIG, loadSecretKey } from '@tollgate/core';
 import { validateAttributionDefaults } from '@tollgate/gateway';
+import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
 import { CredentialCipher, ProviderAdminService } from '@tollgate/providers';
 
 @Controller('v1')
 export class ProvidersController {
-  constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
+  constructor(
+    @Inject(ProviderAdminService) private readonly admin: ProviderAdminService,
+    @Inject(PriceOverrideService) private readonly priceOverrides: PriceOverrideService,
+  ) {}
 
   @Post('providers')
   create(@Body() body: unknown) {
@@ -38,11 +42,16 @@ export class ProvidersController {
     return this.admin.createApiToken(body);
   }
 
-  /** The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy`. */
+  /**
+   * The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy`. Price overrides
+   * travel with it, past ones included (they price requests of their time), so a separate proxy needs no PostgreSQL
+   * and its prices and routes are always from the same moment.
+   */
   @Get('internal/proxy-catalogue')
   async catalogue(@Headers('authorization') authorization: string | undefined) {
     await this.admin.verifyApiToken(authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined, 'proxy');
-    return this.admin.catalogue();
+    const [catalogue, overrides] = await Promise.all([this.admin.catalogue(), this.priceOverrides.list({})]);
+    return { ...catalogue, price_overrides: overrides.map(overrideJson) };
   }
 }
 

@@ -159,16 +159,15 @@ function toTokenUsage(c: TokenCounts): TokenUsage {
 }
 
 function price(ctx: ProxyContext, target: ProviderTarget, servedModel: string | undefined, usage: TokenCounts, at: Date): PriceQuote | null {
-  const tokenUsage = toTokenUsage(usage);
-  // Azure and Bedrock name deployments, not models: the served model (when reported) is the one with a price.
-  for (const model of servedModel && servedModel !== target.upstreamModel ? [servedModel, target.upstreamModel] : [target.upstreamModel]) {
-    try {
-      return ctx.pricing.priceSync(target.kind, model, tokenUsage, at, { providerAccount: target.providerAccount || undefined });
-    } catch {
-      // Unknown price for this name: try the next, else the row is recorded unpriced (cost 0), never dropped.
-    }
+  // Azure and Bedrock name deployments, not models: the served model (when reported) is the one the catalog knows.
+  // An override set on either name still wins over the catalog (the engine looks for overrides on both first).
+  const names = servedModel && servedModel !== target.upstreamModel ? [servedModel, target.upstreamModel] : target.upstreamModel;
+  try {
+    return ctx.pricing.priceSync(target.kind, names, toTokenUsage(usage), at, { providerAccount: target.providerAccount || undefined });
+  } catch {
+    // No price under any name: the row is recorded unpriced (cost 0), never dropped.
+    return null;
   }
-  return null;
 }
 
 interface Outcome {

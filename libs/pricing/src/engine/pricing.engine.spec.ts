@@ -181,6 +181,27 @@ describe('tiers and self-hosted estimates', () => {
     assertCost(e.price('openai', 'gpt-4o', usage, at, { providerAccount: 'org-a' }).cost, '5');
     assertCost(e.price('openai', 'gpt-4o', usage, at, { providerAccount: 'org-b' }).cost, '10');
   });
+
+  it('several names of one model: an override on any name beats the catalog, and the catalog is asked name by name', () => {
+    // OpenAI reports the snapshot it served (gpt-4o-2024-08-06) for a deployment of gpt-4o.
+    const usage = { input_tokens: 1_000_000, output_tokens: 1_000_000 };
+    const names = ['gpt-4o-2024-08-06', 'gpt-4o'];
+    // Catalog: $2.50 + $10 per M. A custom price on the deployment's name ($1 + $4) wins although the catalog
+    // knows the served snapshot, and so does a discount scoped to that name.
+    assertCost(engine.price('openai', names, usage, at).cost, '12.5');
+    const custom = override({ provider: 'openai', kind: 'custom_price', model: 'gpt-4o', prices: { input: '1', output: '4' } });
+    const q = new PricingEngine(catalog, [custom]).price('openai', names, usage, at);
+    assertCost(q.cost, '5');
+    assert.equal(q.price_ref, `override:${custom.id}@1`);
+    const discount = override({ provider: 'openai', kind: 'discount', model: 'gpt-4o', discount_percent: new Dec('20') });
+    assertCost(new PricingEngine(catalog, [discount]).price('openai', names, usage, at).cost, '10');
+    // A deployment name the catalog doesn't know (Azure) is priced by the served model it reported.
+    assertCost(engine.price('azure_openai', ['gpt-4o-2024-08-06', 'my-4o-deploy'], usage, at).cost, '12.5');
+    assert.throws(
+      () => engine.price('azure_openai', ['my-4o-deploy', 'another-unknown-name'], usage, at),
+      (e) => e instanceof UnknownPriceError && e.message.includes('my-4o-deploy'),
+    );
+  });
 });
 
 describe('catalog', () => {

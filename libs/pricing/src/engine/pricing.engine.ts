@@ -47,10 +47,16 @@ export class PricingEngine {
     }
   }
 
-  price(provider: string, model: string, usage: TokenUsage, at: Date, opts: PriceOptions = {}): PriceQuote {
+  /**
+   * `model` may be several names of one model, most specific first (the proxy passes the snapshot the provider
+   * reports, then the deployment's model): an override for any of them beats the catalog's price for any of them,
+   * and the catalog is asked for each name in turn. Throws UnknownPriceError naming the first.
+   */
+  price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts: PriceOptions = {}): PriceQuote {
+    const names = typeof model === 'string' ? [model] : model;
     const account = opts.providerAccount || null;
     const tier = opts.tier && opts.tier !== 'standard' ? opts.tier : 'standard';
-    const candidates = (this.byProvider.get(provider) ?? []).filter((c) => inForce(c.override, at) && modelMatches(c.override, model) && accountMatches(c.override, account));
+    const candidates = (this.byProvider.get(provider) ?? []).filter((c) => inForce(c.override, at) && names.some((name) => modelMatches(c.override, name)) && accountMatches(c.override, account));
 
     const refs: string[] = [];
     let table: PriceTable;
@@ -63,8 +69,9 @@ export class PricingEngine {
       refs.push(base.ref);
       source = 'override';
     } else {
-      const listed = this.catalog.lookup(provider, model, at);
-      if (!listed) throw new UnknownPriceError(provider, model, at, tier);
+      let listed: ReturnType<PriceCatalog['lookup']> = null;
+      for (let i = 0; i < names.length && !listed; i++) listed = this.catalog.lookup(provider, names[i], at);
+      if (!listed) throw new UnknownPriceError(provider, names[0], at, tier);
       table = listed.table;
       currency = listed.currency;
       refs.push(listed.ref);
@@ -89,7 +96,7 @@ export class PricingEngine {
         adjustments.push({ kind: 'tier', percent_off: new Dec(50), ref: 'builtin-50' });
         refs.push(`tier:batch=builtin-50`);
       } else {
-        throw new UnknownPriceError(provider, model, at, tier);
+        throw new UnknownPriceError(provider, names[0], at, tier);
       }
     }
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '@tollgate/core';
 import { parseTokenUsage } from '../engine/token-usage';
 import type { PriceQuote } from '../engine/price-quote';
-import { OVERRIDE_KINDS, type PriceOverride } from '../overrides/price-override';
+import { OVERRIDE_KINDS } from '../overrides/price-override';
+import { overrideJson } from '../overrides/price-override.json';
 import { PriceOverrideService } from '../overrides/price-override.service';
 import { PricingService } from '../pricing.service';
 import { PriceRestatementOutbox } from '../restatement/price-restatement.outbox';
@@ -47,28 +48,6 @@ function id(value: string): string {
 /** Who made a change, for the audit log (set by the console or an admin client; authentication comes later). */
 function actorOf(header: string | undefined): string {
   return header?.trim() || 'api';
-}
-
-export function overrideJson(o: PriceOverride) {
-  return {
-    id: o.id,
-    revision: o.revision,
-    provider: o.provider,
-    model: o.model,
-    provider_account: o.provider_account,
-    kind: o.kind,
-    prices: o.prices,
-    discount_percent: o.discount_percent === null ? null : o.discount_percent.toFixed(),
-    tier: o.tier,
-    currency: o.currency.trim(),
-    effective_from: o.effective_from.toISOString(),
-    effective_to: o.effective_to === null ? null : o.effective_to.toISOString(),
-    note: o.note,
-    created_by: o.created_by,
-    created_at: o.created_at.toISOString(),
-    updated_at: o.updated_at.toISOString(),
-    price_ref: `override:${o.id}@${o.revision}`,
-  };
 }
 
 export function quoteJson(q: PriceQuote) {
