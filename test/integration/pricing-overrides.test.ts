@@ -36,6 +36,8 @@ const requests = [
   // Claude Sonnet 4.5 at $3 / $15: 100,000 × 3 / 1e6 + 10,000 × 15 / 1e6 = 0.3 + 0.15 = 0.45
   { request_id: 'claude-eu', ts: '2026-02-10 08:00:00.000', provider: 'anthropic', model: 'claude-sonnet-4-5', provider_account: 'acct-eu', input_tokens: 100_000, output_tokens: 10_000, estimated_cost: '0.45', price_ref: 'genai-prices@0.1.8:anthropic/claude-sonnet-4-5' },
   { request_id: 'claude-us', ts: '2026-02-10 08:00:00.000', provider: 'anthropic', model: 'claude-sonnet-4-5', provider_account: 'acct-us', input_tokens: 100_000, output_tokens: 10_000, estimated_cost: '0.45', price_ref: 'genai-prices@0.1.8:anthropic/claude-sonnet-4-5' },
+  // An Azure deployment: its name is no model; the proxy priced it by the model Azure reported serving (tagged).
+  { request_id: 'azure-1', ts: '2026-02-01 10:00:00.000', provider: 'azure_openai', model: 'my-4o-deploy', provider_account: '', input_tokens: 1_000_000, output_tokens: 100_000, estimated_cost: '3.5', price_ref: 'catalog-at-request-time', tags: { served_model: 'gpt-4o-2024-08-06' } },
 ];
 
 for (const factory of storeTargets) {
@@ -267,6 +269,23 @@ for (const factory of storeTargets) {
       assert.deepEqual(after['acme-1'], { estimated_cost: '0', price_ref: 'unpriced', version: '4', provider_cost: null });
       assert.deepEqual(after['acme-2'], { estimated_cost: '0', price_ref: 'unpriced', version: '4', provider_cost: '0.5' });
       assert.equal(after['gpt-1'].version, '1');
+    });
+
+    it('restates a deployment by the model it served: an override on that model selects and prices it, never unpriced', async () => {
+      const quote = await call('GET', '/v1/prices/quote?provider=azure_openai&model=gpt-4o-2024-08-06&at=2026-02-01T00:00:00Z&input_tokens=1000000&output_tokens=100000');
+      assert.equal(quote.status, 200, JSON.stringify(quote.body));
+      const created = await call('POST', '/v1/prices/overrides', {
+        provider: 'azure_openai', model: 'gpt-4o-2024-08-06', kind: 'discount', discount_percent: '20', effective_from: '2026-01-01T00:00:00Z',
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const result = await finished(created.body.restatement.job_id);
+      assert.deepEqual([result.rows_scanned, result.rows_changed, result.rows_unpriced], [1, 1, 0]);
+      const after = await rows();
+      // The catalog's price of the served model, 20% off (the quote's arithmetic is checked in the engine's spec).
+      const expected = (Number(quote.body.cost) * 0.8).toFixed(6).replace(/\.?0+$/, '');
+      assert.equal(after['azure-1'].estimated_cost, expected);
+      assert.equal(after['azure-1'].price_ref, `${quote.body.price_ref}+discount=override:${created.body.override.id}@1`);
+      assert.equal(after['azure-1'].version, '2');
     });
   });
 }

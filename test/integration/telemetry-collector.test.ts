@@ -55,11 +55,13 @@ for (const factory of storeTargets) {
         telemetryEvent({ request_id: 'c-2', estimated_cost: undefined, price_ref: undefined }),
         telemetryEvent({ request_id: 'c-3', input_tokens: -5 }),
         telemetryEvent({ request_id: 'c-4', model: 'in-house-llm-v0', estimated_cost: undefined, price_ref: undefined }),
+        // An Azure deployment name is no model: priced by the model Azure reported serving, as the proxy does.
+        telemetryEvent({ request_id: 'c-5', provider: 'azure_openai', model: 'my-mini-deploy', tags: { served_model: 'gpt-4o-mini' }, estimated_cost: undefined, price_ref: undefined }),
       ];
       const res = await post(JSON.stringify(events));
       const body = (await res.json()) as { accepted: number; rejected: number; errors: { index: number; field: string; reason: string }[]; warnings: { index: number; field: string }[] };
       assert.equal(res.status, 200, JSON.stringify(body));
-      assert.equal(body.accepted, 3);
+      assert.equal(body.accepted, 4);
       assert.equal(body.rejected, 1);
       assert.deepEqual(body.errors.map((e) => [e.index, e.field]), [[2, 'input_tokens']]);
       assert.deepEqual(body.warnings.map((w) => [w.index, w.field]), [[3, 'model']]);
@@ -70,6 +72,7 @@ for (const factory of storeTargets) {
         ['c-1', '0.0003', '0.00029'],
         ['c-2', '0.000315', null],
         ['c-4', '0', null],
+        ['c-5', '0.000315', null],
       ]);
       assert.match(rows[1].price_ref, /^genai-prices@/);
       assert.equal(rows[2].price_ref, 'unpriced');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger, toMoneyString } from '@tollgate/core';
 import { Attribution, resolveAttribution } from '@tollgate/gateway';
-import { PriceQuote, TokenUsage } from '@tollgate/pricing';
+import { PriceQuote, TokenUsage, pricedModelNames } from '@tollgate/pricing';
 import {
   ProviderTarget,
   StreamContext,
@@ -161,9 +161,10 @@ function toTokenUsage(c: TokenCounts): TokenUsage {
 function price(ctx: ProxyContext, target: ProviderTarget, servedModel: string | undefined, usage: TokenCounts, at: Date): PriceQuote | null {
   // Azure and Bedrock name deployments, not models: the served model (when reported) is the one the catalog knows.
   // An override set on either name still wins over the catalog (the engine looks for overrides on both first).
-  const names = servedModel && servedModel !== target.upstreamModel ? [servedModel, target.upstreamModel] : target.upstreamModel;
   try {
-    return ctx.pricing.priceSync(target.kind, names, toTokenUsage(usage), at, { providerAccount: target.providerAccount || undefined });
+    return ctx.pricing.priceSync(target.kind, pricedModelNames(target.upstreamModel, servedModel), toTokenUsage(usage), at, {
+      providerAccount: target.providerAccount || undefined,
+    });
   } catch {
     // No price under any name: the row is recorded unpriced (cost 0), never dropped.
     return null;

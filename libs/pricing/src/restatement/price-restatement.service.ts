@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Dec, Logger, ValidationError, toMoneyString } from '@tollgate/core';
 import { UnknownPriceError } from '../pricing.errors';
-import { tierOfPriceRef, type PricingEngine } from '../engine/pricing.engine';
+import { pricedModelNames, tierOfPriceRef, type PricingEngine } from '../engine/pricing.engine';
 import type { TokenUsage } from '../engine/token-usage';
 import type { PricingService } from '../pricing.service';
 import type { RestatementJob, RestatementScope } from './price-restatement.job';
@@ -90,7 +90,7 @@ export class PriceRestatementService {
         WHERE provider = {provider:String}
           AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
           AND ({open_ended:Bool} OR ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC'))
-          AND ({any_model:Bool} OR lower(model) = lower({model:String}))
+          AND ({any_model:Bool} OR lower(model) = lower({model:String}) OR lower(tags['served_model']) = lower({model:String}))
           AND ({any_account:Bool} OR provider_account = {account:String})
           AND (toUnixTimestamp64Milli(ts) > {after_ms:Int64}
                OR (toUnixTimestamp64Milli(ts) = {after_ms:Int64} AND request_id > {after_id:String}))
@@ -133,7 +133,7 @@ export class PriceRestatementService {
     const tier = typeof row.service_tier === 'string' && row.service_tier !== '' ? row.service_tier : tierOfPriceRef(row.price_ref);
     let quote: { cost: Dec; price_ref: string; currency: string };
     try {
-      quote = engine.price(String(row.provider), String(row.model), usage, new Date(Number(row.ts_ms)), {
+      quote = engine.price(String(row.provider), pricedModelNames(String(row.model), servedModelOf(row)), usage, new Date(Number(row.ts_ms)), {
         providerAccount: String(row.provider_account ?? '') || undefined,
         tier,
       });
@@ -169,4 +169,10 @@ export class PriceRestatementService {
     }
     return next;
   }
+}
+
+/** The model the provider reported serving, as the proxy tagged it (tags is a Map column: an object in JSONEachRow). */
+function servedModelOf(row: Row): string | undefined {
+  const tags = row.tags as Record<string, string> | undefined;
+  return typeof tags?.served_model === 'string' && tags.served_model !== '' ? tags.served_model : undefined;
 }

@@ -1,12 +1,12 @@
 import { FieldProblem, PayloadTooLargeError, ValidationError } from '@tollgate/core';
-import { PriceOptions, PriceQuote, TokenUsage, UnknownPriceError } from '@tollgate/pricing';
+import { PriceOptions, PriceQuote, TokenUsage, UnknownPriceError, pricedModelNames } from '@tollgate/pricing';
 import { LlmRequestRow, toLlmRequestRow, UNPRICED_REF } from '../events/llm-request.row';
 import { TelemetryEvent, validateTelemetryEvents } from '../events/telemetry-event.schema';
 import { ClickHouseTelemetryWriter } from '../writer/clickhouse-telemetry.writer';
 
 /** What the collector needs from pricing (`PricingService` satisfies it). */
 export interface TelemetryPricer {
-  price(provider: string, model: string, usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote>;
+  price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote>;
 }
 
 export interface IngestResult {
@@ -66,7 +66,7 @@ export class TelemetryIngestService {
           warnings.push({ index, field: 'estimated_cost', reason: `no pricing configured; stored with cost 0 and price_ref '${UNPRICED_REF}'` });
         } else {
           try {
-            quote = await this.pricer.price(event.provider, event.model, usageOf(event), new Date(event.ts), {
+            quote = await this.pricer.price(event.provider, pricedModelNames(event.model, event.tags.served_model), usageOf(event), new Date(event.ts), {
               providerAccount: event.provider_account || undefined,
               tier: event.service_tier,
             });
