@@ -1,4 +1,4 @@
-// The separate proxy process of the benchmark, as docker-compose runs it: providers, deployments and keys come over
+// The separate proxy process of the benchmark, as docker-compose runs it: providers, deployments, keys and prices come over
 // the api's authenticated catalogue channel, telemetry is spooled to disk and POSTed to the api's collector (which
 // writes ClickHouse). Started by tollgate.process.ts with the api's URL and channel token.
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
