@@ -59,8 +59,8 @@ describe('readiness with a store down', () => {
     assert.equal(report.ready, true);
     assert.deepEqual([report.checks.catalogue.ok, report.checks.catalogue.mode], [true, 'api']);
     assert.deepEqual(
-      ['postgres', 'clickhouse', 'queue'].map((name) => report.checks[name].mode),
-      ['unused', 'unused', 'unused'],
+      ['postgres', 'clickhouse', 'queue', 'migrations'].map((name) => report.checks[name].mode),
+      ['unused', 'unused', 'unused', 'unused'],
     );
   });
 });

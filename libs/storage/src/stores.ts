@@ -176,7 +176,7 @@ export class Stores {
       this.postgres ? timed(this.modes.postgres, () => this.postgres!.healthPool.query('SELECT 1').then(() => undefined), timeoutMs) : unused(),
       this.clickhouseCheck(timeoutMs),
       this.postgres ? timed(this.modes.queue, () => this.postgres!.queues.ping(), timeoutMs) : unused(),
-      timed('both', () => this.verifyMigrations(), timeoutMs),
+      this.postgres || this.clickhouseClient ? timed('both', () => this.verifyMigrations(), timeoutMs) : unused(),
     ]);
   }
 
