@@ -121,12 +121,13 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
 
 /** The proxy as one app of a process; `options` select the separate-process mode. */
 export function createProxyStarter(options: ProxyOptions = {}, onStarted?: (handle: ProxyHandle) => void): AppStarter {
+  // A separate proxy talks only to the api and the collector: it starts, and serves, whatever the stores do.
+  const readsStores = options.apiUrl === undefined;
   return {
     name: 'proxy',
-    entities: options.apiUrl === undefined ? [...PRICING_ENTITIES] : [],
-    // A separate proxy talks only to the api and the collector: it starts, and serves, whatever the stores do.
-    usesClickHouse: options.apiUrl === undefined,
-    usesPostgres: options.apiUrl === undefined,
+    entities: readsStores ? [...PRICING_ENTITIES] : [],
+    usesClickHouse: readsStores,
+    usesPostgres: readsStores,
     async start(stores: Stores, shutdown: ShutdownCoordinator) {
       const handle = await startProxy(stores, shutdown, options);
       onStarted?.(handle);

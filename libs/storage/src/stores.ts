@@ -67,10 +67,13 @@ export class Stores {
   static async open(config: AppConfig, options: StoresOptions = {}): Promise<Stores> {
     const dataDir = resolve(config.TOLLGATE_DATA_DIR);
     let embeddedPostgres: EmbeddedPostgres | undefined;
-    let postgresUrl = options.postgres === false ? undefined : config.DATABASE_URL;
-    if (options.postgres !== false && !postgresUrl) {
-      embeddedPostgres = await startEmbeddedPostgres(join(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT);
-      postgresUrl = embeddedPostgres.url;
+    let postgresUrl: string | undefined;
+    if (options.postgres !== false) {
+      postgresUrl = config.DATABASE_URL;
+      if (!postgresUrl) {
+        embeddedPostgres = await startEmbeddedPostgres(join(dataDir, 'postgres'), config.EMBEDDED_POSTGRES_PORT);
+        postgresUrl = embeddedPostgres.url;
+      }
     }
     let clickhouse: ClickHouseClient | undefined;
     try {
