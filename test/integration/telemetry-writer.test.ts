@@ -52,18 +52,22 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
     await writer.close();
   });
 
-  it('stores text with tabs, newlines, backslashes and quotes (tags included) unchanged', async () => {
+  it('stores text with tabs, newlines, backslashes and quotes (tags included) unchanged, and finds such a request_id again', async () => {
     const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
     const nasty = "a\tb\nc\\d'e\"f";
-    const event = telemetryEventSchema.parse(telemetryEvent({ request_id: 't-1', feature: nasty, tags: { [nasty]: nasty, plain: 'x' }, attempts: [{ provider: 'openai', model: 'gpt-4o', status: 429, latency_ms: 5 }] }));
-    await writer.write([toLlmRequestRow(event)]);
+    const requestId = `t-1 ${nasty}`;
+    const event = telemetryEventSchema.parse(telemetryEvent({ request_id: requestId, feature: nasty, tags: { [nasty]: nasty, plain: 'x' }, attempts: [{ provider: 'openai', model: 'gpt-4o', status: 429, latency_ms: 5 }] }));
+    assert.deepEqual(await writer.write([toLlmRequestRow(event)]), { written: 1, duplicates: 0, restated: 0 });
+    // The de-dup lookup reads ids as TabSeparated text: an escaped id must match its stored self, not slip through.
+    assert.deepEqual(await writer.write([toLlmRequestRow(event)]), { written: 0, duplicates: 1, restated: 0 });
     await writer.close();
-    const [stored] = await (
-      await stores.clickhouse.query({ query: `SELECT feature, tags, attempts FROM llm_requests WHERE request_id = 't-1'`, format: 'JSONEachRow' })
+    const stored = await (
+      await stores.clickhouse.query({ query: `SELECT feature, tags, attempts FROM llm_requests WHERE request_id = {id:String}`, query_params: { id: requestId }, format: 'JSONEachRow' })
     ).json<{ feature: string; tags: Record<string, string>; attempts: string }>();
-    assert.equal(stored.feature, nasty);
-    assert.deepEqual(stored.tags, { [nasty]: nasty, plain: 'x' });
-    assert.equal(JSON.parse(stored.attempts)[0].status, 429);
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0].feature, nasty);
+    assert.deepEqual(stored[0].tags, { [nasty]: nasty, plain: 'x' });
+    assert.equal(JSON.parse(stored[0].attempts)[0].status, 429);
   });
 
   it('flushes enqueued rows on flush() and on size, and refuses rows after close', async () => {

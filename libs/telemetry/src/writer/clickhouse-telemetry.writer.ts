@@ -3,7 +3,7 @@ import { Logger, UnavailableError } from '@tollgate/core';
 import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
-import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
+import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS, tsvText } from './llm-request.tsv';
 
 export interface TelemetryWriterOptions {
   table?: string;
@@ -92,7 +92,7 @@ interface BatchPlan {
 }
 
 /**
- * Characters of request_ids per de-dup lookup query (each id counted with its quoting), so the `ids` query
+ * Characters of request_ids per de-dup lookup query (escaped, one per line), so the `ids` query
  * parameter stays under a server's 1 MiB URI limit even URL-encoded; a full batch of typical ids takes one or two.
  */
 const LOOKUP_CHUNK_CHARS = 256 * 1024;
@@ -358,10 +358,12 @@ export class ClickHouseTelemetryWriter {
       if (r.ts > maxTs) maxTs = r.ts;
     }
     for (let i = 0; i < rows.length; ) {
-      const ids: string[] = [];
-      for (let chars = 0; i < rows.length && (ids.length === 0 || chars + rows[i].request_id.length + 4 <= LOOKUP_CHUNK_CHARS); i++) {
-        ids.push(rows[i].request_id);
-        chars += rows[i].request_id.length + 4;
+      // One TabSeparated line per id, counted as escaped.
+      let ids = '';
+      for (let first = true; i < rows.length; i++, first = false) {
+        const line = `${tsvText(rows[i].request_id)}\n`;
+        if (!first && ids.length + line.length > LOOKUP_CHUNK_CHARS) break;
+        ids += line;
       }
       const result = await this.withRetry('lookup', async () => {
         const rs = await this.client.query({
@@ -370,8 +372,10 @@ export class ClickHouseTelemetryWriter {
                   FROM ${this.table}
                   WHERE toDate(ts) IN {days:Array(Date)}
                     AND ts BETWEEN {min_ts:DateTime64(3, 'UTC')} AND {max_ts:DateTime64(3, 'UTC')}
-                    AND request_id IN {ids:Array(String)}
+                    AND request_id IN (SELECT id FROM format(TabSeparated, 'id String', {ids:String}))
                   GROUP BY request_id`,
+          // The ids as one TabSeparated text, read by the format parser: an Array(String) parameter goes through the
+          // literal parser and the analyzer instead, ~25 % more CPU for a 4,000-id batch and ~35 % for 10,000 on chDB.
           query_params: { days, ids, min_ts: minTs, max_ts: maxTs },
           format: 'JSONEachRow',
         });
