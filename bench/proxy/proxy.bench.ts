@@ -30,6 +30,12 @@ interface Target {
   pid: number;
   /** A second process doing its work (Tollgate's collector when the proxy runs separately), counted in the CPU section. */
   helperPid?: number;
+  /**
+   * Resolves once the work a target defers (Tollgate's telemetry: spool → collector → ClickHouse) is done for every
+   * request answered so far, so the CPU section charges that work to the requests that caused it, whatever the
+   * delivery cadence.
+   */
+  settle?: () => Promise<void>;
 }
 
 interface WrkResult {
@@ -196,9 +202,11 @@ async function printCpu(targets: Target[], plain: string, streamed: string): Pro
     const cells: string[] = [];
     for (const t of targets) {
       await wrk(t, body, cpuConnections, 1); // warm-up
+      await t.settle?.();
       const serving = startMeter(t.pid);
       const helper = t.helperPid ? startMeter(t.helperPid) : undefined;
       const result = await wrk(t, body, cpuConnections, cpuSeconds);
+      await t.settle?.();
       const used = serving(result.requests);
       let cell = `${t.name} ${used.cell}`;
       if (t.name === 'tollgate') {
@@ -238,7 +246,11 @@ async function main() {
   const targets: Target[] = [
     { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: mockChild.pid! },
     { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: bareChild.pid! },
-    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgate.pid, helperPid: tollgate.collectorPid },
+    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgate.pid, helperPid: tollgate.collectorPid,
+      settle: async () => {
+        tollgateChild.send({ type: 'flush' });
+        await new Promise((resolve) => tollgateChild.once('message', resolve));
+      } },
   ];
   if (!skipPortkey) {
     targets.push({

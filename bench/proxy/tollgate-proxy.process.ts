@@ -16,6 +16,9 @@ async function main() {
       // Every event recorded so far is on disk and accepted by the collector (which answers once it is stored).
       await proxy.context.spool.flush();
       process.send?.({ type: 'count', recorded: proxy.context.spool.stats().recorded, answered: await answeredRequests(proxy.context.metrics), ...stats() });
+    } else if (message.type === 'flush') {
+      await proxy.context.spool.flush();
+      process.send?.({ type: 'flushed' });
     } else if (message.type === 'stop') {
       await running.stop();
       process.exit(0);

@@ -102,6 +102,15 @@ async function main() {
       const events = (await (await clickhouse.query({ query: "SELECT event, value FROM system.events WHERE event IN ('SelectQuery', 'InsertQuery', 'InsertedRows', 'Merge', 'MergedRows', 'SelectedRows')", format: 'JSONEachRow' })).json()) as { event: string; value: string }[];
       const mode = { separate: 'separate proxy process + api process (collector, stores), as docker-compose deploys them', proxy: 'proxy process writing ClickHouse (chDB) itself', 'all-in-one': 'all-in-one process (api + proxy)' }[shape];
       process.send?.({ type: 'count', mode, ...proxyCount, clickhouse: Object.fromEntries(events.map((e) => [e.event, Number(e.value)])), rows: Number(row.rows), ids: Number(row.ids) });
+    } else if (message.type === 'flush') {
+      // Every event recorded so far is stored (the collector answers a delivery once its rows are in ClickHouse).
+      if (proxyChild) {
+        proxyChild.send({ type: 'flush' });
+        await nextMessage(proxyChild);
+      } else {
+        await proxy!.context.spool.flush();
+      }
+      process.send?.({ type: 'flushed' });
     } else if (message.type === 'stop') {
       stopping = true;
       if (proxyChild) {

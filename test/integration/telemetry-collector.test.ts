@@ -91,15 +91,22 @@ for (const factory of storeTargets) {
     });
 
     it('accepts gzip-compressed NDJSON; a line that is not JSON gets its own error', async () => {
-      const lines = [JSON.stringify(telemetryEvent({ request_id: 'n-1' })), '{not json', '', JSON.stringify(telemetryEvent({ request_id: 'n-2' }))].join('\n');
+      // n-2 carries multi-byte UTF-8 (the body is not all ASCII, so it takes the UTF-8 decoder).
+      const lines = [JSON.stringify(telemetryEvent({ request_id: 'n-1' })), '{not json', '', JSON.stringify(telemetryEvent({ request_id: 'n-2', customer: 'Bäckerei Zürich ☕' }))].join('\n');
       const res = await post(gzipSync(lines), { 'content-type': 'application/x-ndjson', 'content-encoding': 'gzip' });
       const body = (await res.json()) as { accepted: number; rejected: number; errors: { index: number; line: number; field: string }[] };
       assert.equal(res.status, 200, JSON.stringify(body));
       assert.deepEqual([body.accepted, body.rejected], [2, 1]);
       assert.equal(body.errors[0].index, 1);
       assert.equal(body.errors[0].line, 2);
-      const [row] = await query<{ n: string }>(`SELECT count() AS n FROM llm_requests FINAL WHERE request_id IN ('n-1', 'n-2')`);
-      assert.equal(row.n, '2');
+      const rows = await query<{ request_id: string; customer: string }>(`SELECT request_id, customer FROM llm_requests FINAL WHERE request_id IN ('n-1', 'n-2') ORDER BY request_id`);
+      assert.deepEqual(rows.map((r) => r.request_id), ['n-1', 'n-2']);
+      assert.equal(rows[1].customer, 'Bäckerei Zürich ☕');
+      // An all-ASCII body (the Latin-1 fast path) reads the same.
+      const ascii = await post(`${JSON.stringify(telemetryEvent({ request_id: 'n-3', customer: 'plain ascii' }))}\n`, { 'content-type': 'application/x-ndjson' });
+      assert.equal(((await ascii.json()) as { accepted: number }).accepted, 1);
+      const [n3] = await query<{ customer: string }>(`SELECT customer FROM llm_requests FINAL WHERE request_id = 'n-3'`);
+      assert.equal(n3.customer, 'plain ascii');
     });
 
     it('answers 400 when no event is valid, 413 over the size limit, 415 for other content types', async () => {
