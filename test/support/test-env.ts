@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -96,11 +96,29 @@ export const serverTarget: TargetFactory | undefined =
 /** The targets an integration test iterates over (sequentially: chDB holds one data dir per process). */
 export const storeTargets: TargetFactory[] = [embeddedTarget, ...(serverTarget ? [serverTarget] : [])];
 
-/** A loopback port with nothing listening on it (bound, then released): a store that is down, or an app not up yet. */
+/**
+ * A loopback port with nothing listening on it: a store that is down, or an app not up yet. Taken below the kernel's
+ * ephemeral range, so no `listen(0)` or outgoing connection of a test running in parallel can land on it between now
+ * and when the test uses it (a port from `listen(0)`, released, could be handed out again at once). Checked by binding.
+ */
 export async function unusedLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // not Linux: keep the usual default
+  }
+  const low = 10_000;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * Math.max(ephemeralLow - low, 1));
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return port;
+  }
+  throw new Error(`no free loopback port below ${ephemeralLow} after 50 tries`);
 }
