@@ -2,6 +2,7 @@ export * from './config/config.schema';
 export * from './config/config.loader';
 export * from './config/config.tokens';
 export * from './errors/domain.errors';
+export * from './errors/zod-problems';
 export * from './money/money';
 export * from './logging/logger';
 export * from './lifecycle/shutdown.coordinator';

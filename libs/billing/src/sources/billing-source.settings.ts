@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '@tollgate/core';
+import { ValidationError, zodProblems } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
@@ -136,7 +136,7 @@ export const syncRequestSchema = z
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => ({ field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.') || '(body)', reason: issue.message }));
+  const problems = zodProblems(parsed.error, { prefix, whole: '(body)' });
   throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '@tollgate/core';
+import { ValidationError, zodProblems } from '@tollgate/core';
 
 /**
  * Token counts of one request, in Tollgate's convention (the same one `@pydantic/genai-prices` uses). Every count is
@@ -84,6 +84,6 @@ export function usageProblems(u: TokenUsage): Array<{ field: string; reason: str
 export function parseTokenUsage(input: unknown, path = 'usage'): TokenUsage {
   const result = tokenUsageSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => ({ field: [path, ...i.path.map(String)].filter(Boolean).join('.'), reason: i.message }));
+  const problems = zodProblems(result.error, { prefix: path });
   throw new ValidationError(`invalid token usage: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
 }

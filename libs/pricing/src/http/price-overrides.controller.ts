@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '@tollgate/core';
+import { NotFoundError, ValidationError, zodProblems } from '@tollgate/core';
 import { parseTokenUsage } from '../engine/token-usage';
 import type { PriceQuote } from '../engine/price-quote';
 import { OVERRIDE_KINDS } from '../overrides/price-override';
@@ -36,7 +36,7 @@ const uuidParam = z.uuid('must be a UUID');
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'query', reason: i.message }));
+  const problems = zodProblems(result.error, { whole: 'query' });
   throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
 }
 

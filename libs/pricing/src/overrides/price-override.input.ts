@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dec, ValidationError } from '@tollgate/core';
+import { Dec, ValidationError, zodProblems } from '@tollgate/core';
 import { currencySchema, customPricesSchema, gpuHourSchema, OVERRIDE_KINDS, type PriceOverride } from './price-override';
 import type { PriceOverrideDraft } from './price-override.repository';
 
@@ -58,7 +58,7 @@ function kindProblems(o: z.output<typeof createOverrideSchema>): Problem[] {
     if (o[field] !== null) problems.push({ field, reason: why });
   };
   const nested = (result: z.ZodSafeParseResult<unknown>) => {
-    if (!result.success) for (const issue of result.error.issues) problems.push({ field: ['prices', ...issue.path.map(String)].join('.'), reason: issue.message });
+    if (!result.success) problems.push(...zodProblems(result.error, { prefix: 'prices' }));
   };
   switch (o.kind) {
     case 'custom_price':
@@ -97,13 +97,6 @@ function fail(problems: Problem[]): never {
   throw new ValidationError(`invalid price override: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
 }
 
-function zodProblems(error: z.ZodError): Problem[] {
-  return error.issues.flatMap((i) =>
-    i.code === 'unrecognized_keys'
-      ? i.keys.map((key) => ({ field: [...i.path.map(String), key].join('.'), reason: 'unknown field' }))
-      : [{ field: i.path.map(String).join('.') || 'body', reason: i.message }],
-  );
-}
 
 function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {
   return {
@@ -124,7 +117,7 @@ function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {
 /** Validates a create body; throws ValidationError naming every bad field. */
 export function parseCreateOverride(body: unknown): PriceOverrideDraft {
   const parsed = createOverrideSchema.safeParse(body ?? {});
-  if (!parsed.success) fail(zodProblems(parsed.error));
+  if (!parsed.success) fail(zodProblems(parsed.error, { whole: 'body' }));
   const problems = kindProblems(parsed.data);
   if (problems.length) fail(problems);
   return toDraft(parsed.data);
@@ -133,7 +126,7 @@ export function parseCreateOverride(body: unknown): PriceOverrideDraft {
 /** Validates a correction against the current row; returns the complete next state. */
 export function parseCorrection(current: PriceOverride, body: unknown): PriceOverrideDraft {
   const parsed = correctOverrideSchema.safeParse(body ?? {});
-  if (!parsed.success) fail(zodProblems(parsed.error));
+  if (!parsed.success) fail(zodProblems(parsed.error, { whole: 'body' }));
   if (Object.keys(parsed.data).length === 0) fail([{ field: 'body', reason: 'no field to correct' }]);
   const merged = {
     provider: current.provider,

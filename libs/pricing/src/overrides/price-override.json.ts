@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dec, ValidationError } from '@tollgate/core';
+import { Dec, ValidationError, zodProblems } from '@tollgate/core';
 import { OVERRIDE_KINDS, overrideRef, type PriceOverride } from './price-override';
 
 /** An override as the api shows it: decimals as strings, instants as ISO 8601, plus the `price_ref` it stamps. */
@@ -61,7 +61,7 @@ const overrideJsonSchema = z.object({
 export function overridesFromJson(input: unknown): PriceOverride[] {
   const result = z.array(overrideJsonSchema).safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'overrides', reason: i.message }));
+    const problems = zodProblems(result.error, { whole: 'overrides' });
     throw new ValidationError(`price overrides: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
   }
   return result.data.map(({ price_ref: _ref, ...o }) => o);

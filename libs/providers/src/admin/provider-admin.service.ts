@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '@tollgate/core';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, zodProblems } from '@tollgate/core';
 import { CredentialCipher, isProxyChannelToken } from '../credentials/credential.cipher';
 import { CatalogueSnapshot, PostgresCatalogueSource, hashSecret } from '../catalogue/provider-catalogue';
 import { PROVIDER_KINDS } from '../provider.types';
@@ -58,7 +58,7 @@ const tokenInput = z.object({ name, scope: z.enum(['collector', 'admin', 'proxy'
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(body)', reason: i.message }));
+  const problems = zodProblems(result.error, { whole: '(body)' });
   throw new ValidationError(`invalid request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FieldProblem } from '@tollgate/core';
+import { FieldProblem, zodProblems } from '@tollgate/core';
 import { usageProblems } from '@tollgate/pricing';
 import { fastParseTelemetryEvent } from './telemetry-event.fast-path';
 
@@ -109,11 +109,10 @@ export function validateTelemetryEvents(items: unknown[]): ValidatedBatch {
     }
     // One problem per offending field is enough for a producer to fix its event.
     const seen = new Set<string>();
-    for (const issue of parsed.error.issues) {
-      const field = issue.path.length ? issue.path.map(String).join('.') : '(event)';
+    for (const { field, reason } of zodProblems(parsed.error, { whole: '(event)' })) {
       if (seen.has(field)) continue;
       seen.add(field);
-      errors.push({ index, field, reason: issue.message });
+      errors.push({ index, field, reason });
     }
   });
   return { valid, errors };
