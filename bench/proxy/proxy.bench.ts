@@ -246,11 +246,17 @@ async function main() {
   const targets: Target[] = [
     { name: 'direct', url: `${mock.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: mockChild.pid! },
     { name: 'bare', url: `${bare.url}/v1/chat/completions`, headers: { Authorization: 'Bearer sk-bench' }, pid: bareChild.pid! },
-    { name: 'tollgate', url: `${tollgate.url}/v1/chat/completions`, headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' }, pid: tollgate.pid, helperPid: tollgate.collectorPid,
+    {
+      name: 'tollgate',
+      url: `${tollgate.url}/v1/chat/completions`,
+      headers: { Authorization: `Bearer ${tollgate.key}`, 'x-tollgate-customer': 'bench-customer' },
+      pid: tollgate.pid,
+      helperPid: tollgate.collectorPid,
       settle: async () => {
         tollgateChild.send({ type: 'flush' });
         await new Promise((resolve) => tollgateChild.once('message', resolve));
-      } },
+      },
+    },
   ];
   if (!skipPortkey) {
     targets.push({

@@ -97,7 +97,6 @@ function fail(problems: Problem[]): never {
   throw new ValidationError(`invalid price override: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
 }
 
-
 function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {
   return {
     provider: o.provider,
