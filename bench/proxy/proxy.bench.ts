@@ -160,7 +160,8 @@ const pctOf = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const f = (v: number, digits = 2) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
-async function printStreamProbe(targets: Target[], streamed: string): Promise<void> {
+/** Prints the sequential stream probe; returns Tollgate's added time to first byte, p50 (ms). */
+async function printStreamProbe(targets: Target[], streamed: string): Promise<number> {
   const samples: Record<string, { first: number[]; complete: number[] }> = {};
   for (const t of targets) samples[t.name] = await streamTimes(t, streamed, Number(process.env.BENCH_TTFB_COUNT ?? 1000));
   for (const [what, key] of [['time to first byte', 'first'], ['time to the end of the stream', 'complete']] as const) {
@@ -174,9 +175,27 @@ async function printStreamProbe(targets: Target[], streamed: string): Promise<vo
     if (!skipPortkey) {
       const tg = pctOf(samples.tollgate[key], 50) - pctOf(samples.direct[key], 50);
       const pk = pctOf(samples.portkey[key], 50) - pctOf(samples.direct[key], 50);
-      console.log(`added ratio (Portkey / Tollgate, p50): ${f(pk / Math.max(tg, 0.001), 1)}x`);
+      console.log(`added ratio (Portkey / Tollgate, p50): ${ratio(pk, tg)}`);
     }
   }
+  return pctOf(samples.tollgate.first, 50) - pctOf(samples.direct.first, 50);
+}
+
+/** Portkey's added latency over Tollgate's; Tollgate at or below the direct baseline has no meaningful ratio. */
+function ratio(portkeyAdded: number, tollgateAdded: number): string {
+  return tollgateAdded > 0 ? `${f(portkeyAdded / tollgateAdded, 1)}x` : 'n/a (Tollgate at or below direct)';
+}
+
+/** One of the issue's targets, as measured in this run. */
+interface Verdict {
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+function printVerdicts(verdicts: Verdict[]): void {
+  console.log('\n== targets');
+  for (const v of verdicts) console.log(`${v.met ? 'met    ' : 'NOT met'}  ${v.target.padEnd(68)} ${v.measured}`);
 }
 
 /** Starts measuring a process's CPU; the returned function gives it per request, whole [main thread], and by thread. */
@@ -275,6 +294,7 @@ async function main() {
   console.log(`proxy bench: wrk ${duration}s per point, ${runs} run(s) each (median), connections ${connections.join(', ')}; mock upstream ${mock.url}\n`);
   if (canIsolate) console.log('"1 iso": one connection again, wrk, targets and mock on vCPU 0 and Tollgate\'s collector on vCPU 1 (as deployed: its own cores)\n');
   let errorsSeen = 0;
+  const verdicts: Verdict[] = [];
   for (const [mode, body] of cpuOnly ? [] : ([['non-streaming', plain], ['streaming', streamed]] as const)) {
     for (const t of targets) await wrk(t, body, 10, 1); // warm-up: JIT, pools
     console.log(`== ${mode} (latency ms; added = target − direct; ratio = Portkey added / Tollgate added)`);
@@ -293,13 +313,24 @@ async function main() {
       await (iso ? isolated(targets, mockChild.pid!, measure) : measure());
       const m = (name: string, k: keyof WrkResult) => median(results[name]?.map((x) => x[k]) ?? [NaN]);
       const added = (name: string, k: 'p50' | 'p90' | 'p99') => m(name, k) - m('direct', k);
+      const label = `${mode}, ${iso ? `${conns} conn iso` : `${conns} conn${conns > 1 ? 's' : ''}`}`;
+      if (mode === 'non-streaming' && conns === 1) {
+        verdicts.push({ target: `added p50 <= 0.3 ms (${label})`, measured: `${f(added('tollgate', 'p50'), 3)} ms`, met: added('tollgate', 'p50') <= 0.3 });
+        verdicts.push({ target: `added p99 <= 1.5 ms (${label})`, measured: `${f(added('tollgate', 'p99'), 3)} ms`, met: added('tollgate', 'p99') <= 1.5 });
+      }
+      if (mode === 'non-streaming' && conns === 50) verdicts.push({ target: `>= 5,000 requests/s (${label})`, measured: `${f(m('tollgate', 'rps'), 0)} rps`, met: m('tollgate', 'rps') >= 5000 });
+      if (!skipPortkey) {
+        const pk = added('portkey', 'p50');
+        const tg = added('tollgate', 'p50');
+        verdicts.push({ target: `>= 5x lower added p50 than Portkey (${label})`, measured: ratio(pk, tg), met: tg <= 0 || pk / tg >= 5 });
+      }
       const line = [
         (iso ? `${conns} iso` : String(conns)).padStart(5),
         `${f(m('direct', 'p50'))}/${f(m('direct', 'p90'))}/${f(m('direct', 'p99'))} ${f(m('direct', 'rps'), 0).padStart(7)}`,
         `${f(added('bare', 'p50'), 3)}/${f(added('bare', 'p90'), 3)}/${f(added('bare', 'p99'), 3)} ${f(m('bare', 'rps'), 0).padStart(7)}`,
         `${f(added('tollgate', 'p50'), 3)}/${f(added('tollgate', 'p90'), 3)}/${f(added('tollgate', 'p99'), 3)} ${f(m('tollgate', 'rps'), 0).padStart(7)}`,
         skipPortkey ? 'skipped' : `${f(added('portkey', 'p50'), 3)}/${f(added('portkey', 'p90'), 3)}/${f(added('portkey', 'p99'), 3)} ${f(m('portkey', 'rps'), 0).padStart(7)}`,
-        skipPortkey ? '' : `${f(added('portkey', 'p50') / Math.max(added('tollgate', 'p50'), 0.001), 1)}x ${f(added('portkey', 'p99') / Math.max(added('tollgate', 'p99'), 0.001), 1)}x`,
+        skipPortkey ? '' : `${ratio(added('portkey', 'p50'), added('tollgate', 'p50'))} ${ratio(added('portkey', 'p99'), added('tollgate', 'p99'))}`,
         skipPortkey ? '' : `${f(m('tollgate', 'rps') / m('portkey', 'rps'), 1)}x`,
       ];
       console.log(line.join(' | '));
@@ -307,7 +338,10 @@ async function main() {
     console.log('');
   }
 
-  if (!cpuOnly) await printStreamProbe(targets, streamed);
+  if (!cpuOnly) {
+    const firstByte = await printStreamProbe(targets, streamed);
+    verdicts.push({ target: 'added time to first byte <= 1 ms (streaming, sequential probe, p50)', measured: `${f(firstByte, 3)} ms`, met: firstByte <= 1 });
+  }
   errorsSeen += await printCpu(targets, plain, streamed);
 
   tollgateChild.send({ type: 'count' });
@@ -317,6 +351,9 @@ async function main() {
   console.log(`   embedded ClickHouse over the run: ${JSON.stringify(count.clickhouse)}`);
   console.log(`   proxy process GC over the run: ${JSON.stringify(count.gc)}`);
   console.log(`   proxy process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
+  const lost = count.answered - count.ids;
+  verdicts.push({ target: 'zero telemetry events lost (answered = distinct rows stored)', measured: `${count.answered} answered, ${count.ids} stored`, met: lost === 0 && count.recorded === count.answered });
+  if (!cpuOnly) printVerdicts(verdicts);
   tollgateChild.send({ type: 'stop' });
   await new Promise((resolve) => tollgateChild.once('exit', resolve));
 }
