@@ -83,6 +83,8 @@ describe('the de-dup lookup on a day of stored requests (migration 0012, by_ts p
     const [again] = await storedInWindow();
     assert.deepEqual(await write([[{ request_id: again.request_id, ts: again.ts }, 1]]), { written: 0, duplicates: 1, restated: 0 });
     assert.deepEqual(await migrator.migrate(), ['0012_llm_requests_ts_projection.up.sql']);
+    // The migration materialises the projection for stored rows in the background (a mutation); wait for it here.
+    await client.command({ query: 'ALTER TABLE llm_requests MATERIALIZE PROJECTION by_ts', clickhouse_settings: { mutations_sync: '1' } });
     assert.equal(await lookupSource(['day-1']), 'by_ts');
   });
 });
