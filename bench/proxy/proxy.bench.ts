@@ -347,11 +347,11 @@ async function main() {
   tollgateChild.send({ type: 'count' });
   const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
   console.log(`\n== Tollgate ran as: ${count.mode}`);
-  console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${count.recorded - count.ids}; wrk-seen errors via Tollgate ${errorsSeen}`);
+  const lost = count.recorded - count.ids;
+  console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${lost}; wrk-seen errors via Tollgate ${errorsSeen}`);
   console.log(`   embedded ClickHouse over the run: ${JSON.stringify(count.clickhouse)}`);
   console.log(`   proxy process GC over the run: ${JSON.stringify(count.gc)}`);
   console.log(`   proxy process event-loop delay over the run (ms): p50 ${count.loop.p50} p99 ${count.loop.p99} max ${count.loop.max}`);
-  const lost = count.answered - count.ids;
   verdicts.push({ target: 'zero telemetry events lost (answered = distinct rows stored)', measured: `${count.answered} answered, ${count.ids} stored`, met: lost === 0 && count.recorded === count.answered });
   if (!cpuOnly) printVerdicts(verdicts);
   tollgateChild.send({ type: 'stop' });
