@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseMigrator, createClickHouseClient, projectRoot } from '@tollgate/storage';
@@ -43,7 +43,12 @@ describe('the de-dup lookup on a day of stored requests (migration 0012, by_ts p
 
   before(async () => {
     client = await createClickHouseClient({ embeddedDir: join(dir, 'ch'), database: 'lookup_projection' });
-    migrator = new ClickHouseMigrator(client, join(projectRoot(), 'migrations', 'clickhouse'));
+    // Migrations up to 0012, so that rolling back one step undoes 0012 whatever later files add.
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations);
+    const source = join(projectRoot(), 'migrations', 'clickhouse');
+    for (const file of readdirSync(source)) if (Number(file.slice(0, 4)) <= 12) copyFileSync(join(source, file), join(migrations, file));
+    migrator = new ClickHouseMigrator(client, migrations);
     await migrator.migrate();
     await client.command({
       query: `INSERT INTO llm_requests (ts, request_id, feature, customer, model, provider, status, latency_ms, estimated_cost, currency, version)

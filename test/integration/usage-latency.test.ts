@@ -52,7 +52,7 @@ describe('usage latency percentiles (chDB, real migrations)', () => {
   });
 
   it('puts every latency in the same bucket in ClickHouse (views and raw path) as in TypeScript', async () => {
-    // Both ends of every bucket: 302 requests, so each rollup bucket column must hold exactly 2.
+    // Both ends of every bucket: 302 requests, so every bucket of the rollups' histogram must count exactly 2.
     const edges = LATENCY_BUCKETS.flatMap((b, i) => [b.low, b.high].map((latency_ms, j) => ({ i, latency_ms, j })));
     const rows = edges.map((e) => row({ request_id: `edge-${e.i}-${e.j}`, ts: '2026-06-01T03:00:00Z', feature: 'edges', latency_ms: e.latency_ms }));
     assert.equal((await store(rows)).written, 302);
@@ -63,12 +63,13 @@ describe('usage latency percentiles (chDB, real migrations)', () => {
       })
     ).json<{ latency_ms: number; bucket: number }>();
     assert.deepEqual(raw.map((r) => r.bucket), raw.map((r) => latencyBucket(r.latency_ms)));
-    const columns = LATENCY_BUCKETS.map((_, i) => `latency_b${String(i).padStart(3, '0')}`);
-    const [rollup] = await (
-      await client.query({ query: `SELECT ${columns.map((c) => `sum(${c}) AS ${c}`).join(', ')} FROM llm_usage_hourly WHERE feature = 'edges'`, format: 'JSONEachRow' })
-    ).json<Record<string, string>>();
-    const counts = columns.map((c) => Number(rollup[c]));
-    assert.deepEqual(counts, LATENCY_BUCKETS.map(() => 2));
+    for (const table of ['llm_usage_hourly', 'llm_usage_daily']) {
+      const [rollup] = await (
+        await client.query({ query: `SELECT sumMap(latency_histogram) AS histogram FROM ${table} WHERE feature = 'edges'`, format: 'JSONEachRow' })
+      ).json<{ histogram: Record<string, string> }>();
+      const counts = LATENCY_BUCKETS.map((_, i) => Number(rollup.histogram[String(i)]));
+      assert.deepEqual(counts, LATENCY_BUCKETS.map(() => 2), table);
+    }
   });
 
   it('reports hand-computed nearest-rank percentiles, the same from every rollup and from raw rows', async () => {

@@ -1,5 +1,5 @@
 /**
- * The latency histogram behind the usage API's p50/p95 (migration 0008 stores it in the rollups).
+ * The latency histogram behind the usage API's p50/p95 (migrations 0008 and 0013 store it in the rollups).
  *
  * Buckets of latency_ms (an integer):
  *   0 … 7 ms                 one bucket per value (exact);
@@ -10,9 +10,9 @@
  * So an answer is within (b − a) / (a + b) of the exact nearest-rank percentile: exact below 12 ms, under 5% up to
  * 70 minutes, under a third beyond (no proxied request is expected to run that long).
  *
- * Counts merge by addition, so every rollup and the raw rows give the same histogram and the same answer. They are
- * separate `SimpleAggregateFunction(sum, UInt64)` columns rather than one array: ClickHouse sums columns vectorised
- * (and skips all-zero ones stored sparse), several times faster than merging arrays or quantile states.
+ * Counts merge by addition, so every rollup and the raw rows give the same histogram and the same answer. The rollups
+ * hold it as one `SimpleAggregateFunction(sumMap, Map(UInt8, UInt64))` column (migration 0013): a rollup row has few
+ * non-zero buckets, and one small map per row costs the views about half the insert CPU of 0008's 151 columns.
  */
 export const LATENCY_BUCKET_COUNT = 151;
 const FINE_FROM = 8;
@@ -20,11 +20,7 @@ const FINE_PER_DOUBLING = 7;
 const COARSE_FROM = 2 ** 22;
 const MAX_LATENCY = 2 ** 32 - 1;
 
-/** Rollup column of bucket i: latency_b000 … latency_b150. */
-export const latencyBucketColumn = (i: number) => `latency_b${String(i).padStart(3, '0')}`;
-export const LATENCY_BUCKET_COLUMNS = Array.from({ length: LATENCY_BUCKET_COUNT }, (_, i) => latencyBucketColumn(i));
-
-/** The bucket of a latency, as ClickHouse computes it (same formula as migration 0008's views). */
+/** The bucket of a latency, as ClickHouse computes it (same formula as the views of migrations 0008 and 0013). */
 export function latencyBucketSql(column: string): string {
   return `toUInt8(if(${column} < ${FINE_FROM}, ${column}, if(${column} < ${COARSE_FROM}, floor(${FINE_PER_DOUBLING} * log2(${column})) - 13, floor(log2(${column})) + 119)))`;
 }
@@ -71,10 +67,20 @@ export const LATENCY_BUCKETS: readonly LatencyBucket[] = bucketLows().map((low, 
 export const LATENCY_PERCENTILES = [50, 95] as const;
 
 /**
+ * SQL for the histogram of a group of llm_requests rows: the same Map(bucket, count) the rollups hold. Counted into an
+ * array per group (countResample, faster over raw rows than a map per row) and keyed once per group; buckets with no
+ * latency hold 0, which changes no percentile.
+ */
+export function latencyHistogramSql(latencyColumn: string): string {
+  return `mapFromArrays(CAST(range(${LATENCY_BUCKET_COUNT}), 'Array(UInt8)'), countResample(0, ${LATENCY_BUCKET_COUNT}, 1)(${latencyBucketSql(latencyColumn)}))`;
+}
+
+/**
  * SQL for the buckets holding [p50, p95] (nearest rank: the first bucket whose cumulative count reaches ⌈q·n⌉), from
- * `cumulative`, a column holding arrayCumSum of the LATENCY_BUCKET_COUNT counts. An empty histogram gives bucket 0.
+ * `histogram`, a Map(UInt8, UInt64) of bucket → count (sumMap keeps its keys sorted). An empty histogram gives bucket 0.
  * The caller maps buckets to LATENCY_BUCKETS[i].estimate: indexing a constant array per row costs more in ClickHouse.
  */
-export function latencyPercentileBucketsSql(cumulative: string): string {
-  return `[${LATENCY_PERCENTILES.map((p) => `toUInt8(arrayFirstIndex(c -> c >= intDiv(${cumulative}[-1] * ${p} + 99, 100), ${cumulative}) - 1)`).join(', ')}]`;
+export function latencyPercentileBucketsSql(histogram: string): string {
+  const cumulative = `arrayCumSum(mapValues(${histogram}))`;
+  return `[${LATENCY_PERCENTILES.map((p) => `mapKeys(${histogram})[arrayFirstIndex(c -> c >= intDiv(${cumulative}[-1] * ${p} + 99, 100), ${cumulative})]`).join(', ')}]`;
 }

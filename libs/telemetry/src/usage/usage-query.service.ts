@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { MONEY_SCALE } from '@tollgate/core';
-import { LATENCY_BUCKET_COLUMNS, LATENCY_BUCKET_COUNT, LATENCY_BUCKETS, latencyBucketSql, latencyPercentileBucketsSql } from './latency-histogram';
+import { LATENCY_BUCKETS, latencyHistogramSql, latencyPercentileBucketsSql } from './latency-histogram';
 import { USAGE_DIMENSIONS, UsageDimension, UsageGrain, UsageQuery } from './usage-query';
 
 export { LATENCY_BUCKETS, LATENCY_PERCENTILES, latencyBucket, latencyBucketSql } from './latency-histogram';
@@ -119,7 +119,7 @@ export class UsageQueryService {
         ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
         `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
         `toDecimalString(sum(provider_cost), ${MONEY_SCALE}) AS provider_cost`,
-        `arrayCumSum([${LATENCY_BUCKET_COLUMNS.map((c) => `sum(${c})`).join(', ')}]) AS latency_cum`,
+        'sumMap(latency_histogram) AS latency_histogram',
       ].join(', ');
     } else {
       table = 'llm_requests FINAL';
@@ -132,7 +132,7 @@ export class UsageQueryService {
         `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
         `toDecimalString(sum(ifNull(provider_cost, toDecimal128(0, 12))), ${MONEY_SCALE}) AS provider_cost`,
         // The rollups' histogram built from raw rows, so both paths report the same percentiles.
-        `arrayCumSum(countResample(0, ${LATENCY_BUCKET_COUNT}, 1)(${latencyBucketSql('latency_ms')})) AS latency_cum`,
+        `${latencyHistogramSql('latency_ms')} AS latency_histogram`,
       ].join(', ');
     }
     for (const dim of USAGE_DIMENSIONS) {
@@ -144,8 +144,8 @@ export class UsageQueryService {
     }
     const keys = ['bucket_start', ...query.groupBy, 'currency'];
     // Grouped by the bucket's DateTime and formatted once per answer row, not once per rollup row.
-    const sql = `SELECT formatDateTime(bucket_start, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket, * EXCEPT (bucket_start, latency_cum),
-        ${latencyPercentileBucketsSql('latency_cum')} AS latency_buckets
+    const sql = `SELECT formatDateTime(bucket_start, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket, * EXCEPT (bucket_start, latency_histogram),
+        ${latencyPercentileBucketsSql('latency_histogram')} AS latency_buckets
       FROM (
         SELECT ${bucketExpression(query.grain, timeColumn)} AS bucket_start, ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
         FROM ${table}
