@@ -359,6 +359,57 @@ for (const factory of storeTargets) {
       );
     });
 
+    it('answers malformed, mistyped and oversized bodies with a 4xx in OpenAI format, and sends nothing upstream', async () => {
+      const send = async (body: string | Uint8Array, path = '/v1/chat/completions') => {
+        const res = await fetch(`${proxy.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+        return { status: res.status, error: ((await res.json()) as { error: { message: string; type: string; code: string | null; param: string | null } }).error };
+      };
+      const upstreamBefore = fakeOpenAi.requests.length;
+      const malformed = await send('{"model": "gpt-4o-mini", "messages": [');
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.error.type, 'invalid_request_error');
+      assert.equal(malformed.error.code, 'invalid_json');
+      assert.match(malformed.error.message, /not valid JSON/);
+      const notAnObject = await send('[{"model": "gpt-4o-mini"}]');
+      assert.deepEqual([notAnObject.status, notAnObject.error.code], [400, 'invalid_json']);
+      const mistyped = await send(JSON.stringify({ model: 'gpt-4o-mini', messages: 'hi' }));
+      assert.deepEqual([mistyped.status, mistyped.error.param], [400, 'messages']);
+      const noModel = await send(JSON.stringify({ input: 'hi' }), '/v1/embeddings');
+      assert.deepEqual([noModel.status, noModel.error.param], [400, 'model']);
+      // Over the body limit (lowered here; 32 MB by default): a 413 the client can read, not a reset connection.
+      const limit = proxy.context.maxBodyBytes;
+      proxy.context.maxBodyBytes = 64 * 1024;
+      try {
+        const big = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(256 * 1024) }] });
+        const tooLarge = await send(big);
+        assert.equal(tooLarge.status, 413);
+        assert.equal(tooLarge.error.code, 'request_too_large');
+        assert.match(tooLarge.error.message, /65536 bytes/);
+        // A chunked upload declares no length: refused once the limit is crossed mid-body, still with a readable 413.
+        const chunk = new TextEncoder().encode(`${'x'.repeat(16 * 1024 - 1)} `);
+        let sent = 0;
+        const chunked = await fetch(`${proxy.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: new ReadableStream({ pull: (controller) => (sent++ < 20 ? controller.enqueue(chunk) : controller.close()) }),
+          duplex: 'half',
+        } as RequestInit);
+        assert.equal(chunked.status, 413);
+        assert.equal(((await chunked.json()) as { error: { code: string } }).error.code, 'request_too_large');
+        // The same through the official client, which reads the error body too.
+        await assert.rejects(
+          openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x'.repeat(256 * 1024) }] }),
+          (error: unknown) => error instanceof OpenAI.APIError && error.status === 413 && error.code === 'request_too_large',
+        );
+      } finally {
+        proxy.context.maxBodyBytes = limit;
+      }
+      assert.equal(fakeOpenAi.requests.length, upstreamBefore, 'no rejected request reached the upstream');
+      // The proxy still serves on the same kind of connection afterwards.
+      const ok = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(ok.choices[0].message.content, OPENAI_TEXT.join(''));
+    });
+
     it('429 with Retry-After reaches the client and the row; a 503 falls back to the next deployment', async () => {
       fakeOpenAi.script.push({ status: 429, headers: { 'retry-after': '7' }, body: { error: { message: 'Rate limit reached', type: 'requests', param: null, code: 'rate_limit_exceeded' } } });
       let requestId: string | null = null;

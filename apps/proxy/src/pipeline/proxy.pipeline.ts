@@ -52,21 +52,32 @@ export interface RequestScope {
 /** Statuses worth trying the next deployment for: rate limits, overload and server errors. */
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 
-/** Reads the whole request body, refusing more than maxBytes. */
+/**
+ * Reads the whole request body, refusing more than maxBytes with a 413. The connection is not destroyed: the rest of
+ * an oversized body is read and dropped (Node's server does so once the 413 is sent, within its request timeout), so
+ * the client reads the 413 instead of a reset connection, and a keep-alive connection stays usable.
+ */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new ProxyHttpError(413, `request body exceeds ${maxBytes} bytes`, 'invalid_request_error', 'request_too_large');
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        reject(new ProxyHttpError(413, `request body exceeds ${maxBytes} bytes`, 'invalid_request_error', 'request_too_large'));
-        req.destroy();
+        // Stop keeping it; the stream keeps flowing with no listener, which drops the rest.
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+    req.on('data', onData);
+    req.on('end', onEnd);
     req.on('error', reject);
   });
 }
