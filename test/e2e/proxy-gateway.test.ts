@@ -454,6 +454,41 @@ for (const factory of storeTargets) {
       fakeBackup.noUsage = false;
     });
 
+    // Bounded: without the early abort the held upstream stream would keep this test waiting until the fake stops.
+    it('a client leaving mid-stream ends the upstream request at once and is recorded as 499 with estimated tokens', { timeout: 30_000 }, async () => {
+      fakeOpenAi.script.push({ holdAfterEvents: 2 });
+      const upstreamClosed = fakeOpenAi.abandoned();
+      // Resolves with the proxy's telemetry event once it records the request (after the tokenizer's estimate).
+      const spool = proxy.context.spool;
+      const record = spool.record.bind(spool);
+      const recorded = new Promise<Record<string, unknown>>((resolve) => {
+        spool.record = (event: object) => {
+          record(event);
+          spool.record = record;
+          resolve(event as Record<string, unknown>);
+        };
+      });
+      const client = new AbortController();
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-feature': 'chat' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tell me a long story' }], stream: true }),
+        signal: client.signal,
+      });
+      assert.equal(res.status, 200);
+      const requestId = res.headers.get('x-tollgate-request-id');
+      const first = await res.body!.getReader().read();
+      assert.match(new TextDecoder().decode(first.value), /Hello/);
+      // The upstream has sent two events and holds the stream open; the client leaves.
+      client.abort();
+      await upstreamClosed;
+      assert.equal((await recorded).request_id, requestId);
+      const r = await row(requestId);
+      assert.deepEqual([r.status, r.error_class, r.streamed, r.usage_source, r.feature], [499, 'client_disconnected', true, 'estimated', 'chat']);
+      assert.ok(Number(r.input_tokens) > 0, 'the prompt is counted by the tokenizer');
+      assert.ok(Number(r.estimated_cost) > 0, 'and priced');
+    });
+
     it('a separate proxy reads its catalogue over the authenticated api channel and sends telemetry to the collector', async () => {
       const denied = await fetch(`${api}/v1/internal/proxy-catalogue`);
       assert.equal(denied.status, 401);

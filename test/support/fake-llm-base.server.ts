@@ -8,10 +8,15 @@ export interface ReceivedRequest {
   body: any;
 }
 
-/** A scripted answer for the next request: a status with body/headers, or a stream cut off after some events. */
+/**
+ * A scripted answer for the next request: a status with body/headers, a stream cut off after some events, or (SSE
+ * providers) a stream that stops after some events and stays open until the caller goes away (a long pause in
+ * generation), which `abandoned()` reports.
+ */
 export type Scripted =
   | { status: number; body: unknown; headers?: Record<string, string> }
-  | { cutAfterEvents: number };
+  | { cutAfterEvents: number }
+  | { holdAfterEvents: number };
 
 /**
  * Base of the local LLM upstream doubles: records every request, lets a test queue scripted answers (errors, 429 with
@@ -21,7 +26,14 @@ export abstract class FakeLlmServer {
   readonly requests: ReceivedRequest[] = [];
   readonly script: Scripted[] = [];
   private server?: Server;
+  private holdNext = false;
+  private readonly abandonedWaiters: (() => void)[] = [];
   url = '';
+
+  /** Resolves when the caller closes the next held stream (see `holdAfterEvents`). */
+  abandoned(): Promise<void> {
+    return new Promise((resolve) => this.abandonedWaiters.push(resolve));
+  }
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
@@ -45,7 +57,9 @@ export abstract class FakeLlmServer {
           res.end(payload);
           return;
         }
-        this.handle(received, req, res, next && 'cutAfterEvents' in next ? next.cutAfterEvents : undefined);
+        this.holdNext = next !== undefined && 'holdAfterEvents' in next;
+        const stopAfter = next && 'cutAfterEvents' in next ? next.cutAfterEvents : next && 'holdAfterEvents' in next ? next.holdAfterEvents : undefined;
+        this.handle(received, req, res, stopAfter);
       });
     });
     this.server.keepAliveTimeout = 65_000;
@@ -62,13 +76,21 @@ export abstract class FakeLlmServer {
 
   protected abstract handle(request: ReceivedRequest, req: IncomingMessage, res: ServerResponse, cutAfterEvents?: number): void;
 
-  /** Writes SSE events; with `cutAfter`, destroys the socket after that many events (a dropped upstream). */
+  /**
+   * Writes SSE events; with `cutAfter`, destroys the socket after that many events (a dropped upstream), or, when the
+   * script said hold, keeps the stream open after them until the caller closes it.
+   */
   protected writeSse(res: ServerResponse, events: string[], cutAfter?: number, contentType = 'text/event-stream'): void {
     res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' });
     events.forEach((event, i) => {
       if (cutAfter !== undefined && i >= cutAfter) return;
       res.write(event);
     });
+    if (this.holdNext) {
+      this.holdNext = false;
+      res.on('close', () => this.abandonedWaiters.shift()?.());
+      return;
+    }
     if (cutAfter !== undefined) {
       // Let the written events reach the proxy, then drop the connection without finishing the chunked body.
       setImmediate(() => res.socket?.destroy());

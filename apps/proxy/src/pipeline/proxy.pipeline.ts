@@ -278,11 +278,16 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
   const targets = Array.isArray(routed) ? routed : await routed;
   const attempts: AttemptSummary[] = [];
   const context: StreamContext = { requestId: scope.requestId, clientWantsUsage: op.clientWantsUsage, created: Math.floor(scope.startedWall / 1000) };
-  // Only a stream outlives its first write: a complete response needs no disconnect watch.
+  // Only a stream outlives its first write: a complete response needs no disconnect watch. A client that leaves
+  // mid-stream ends the upstream request at once (the provider stops generating, and billing), not at its next event,
+  // which a reasoning model may hold back for minutes.
   let clientGone = false;
+  let streamingBody: { destroy(): unknown } | undefined;
   if (op.stream) {
     res.on('close', () => {
-      if (!res.writableFinished) clientGone = true;
+      if (res.writableFinished) return;
+      clientGone = true;
+      streamingBody?.destroy();
     });
   }
 
@@ -389,6 +394,7 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     let firstUpstreamByte = 0;
     let firstClientByte = 0;
     let errorClass = '';
+    streamingBody = response.body;
     try {
       for await (const chunk of response.body) {
         if (clientGone) {
@@ -410,6 +416,8 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
       errorClass = clientGone ? 'client_disconnected' : 'stream_interrupted';
       logger.warn('upstream stream failed', { requestId: scope.requestId, route, error });
     }
+    streamingBody = undefined;
+    if (clientGone) errorClass = 'client_disconnected';
     const tail = translator.end();
     if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
     if (!errorClass && translator.streamError) errorClass = `stream_error:${translator.streamError}`;
