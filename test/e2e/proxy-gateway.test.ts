@@ -8,6 +8,7 @@ import { RunningProcess, launch } from '@tollgate/runtime';
 import { loadSecretKey } from '@tollgate/core';
 import { proxyChannelToken } from '@tollgate/providers';
 import { StoreTarget, storeTargets } from '../support/test-env';
+import { captureOutput } from '../support/output-capture';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
 import { ANTHROPIC_TEXT, FakeAnthropicServer } from '../support/fake-llm-anthropic.server';
 import { FakeGeminiServer, GEMINI_TEXT } from '../support/fake-llm-gemini.server';
@@ -78,10 +79,14 @@ for (const factory of storeTargets) {
       return rows[0];
     }
 
+    // Every log line of the flows below, at debug level, for the last test: no credential or key may appear in one.
+    let output: ReturnType<typeof captureOutput>;
+
     before(async () => {
+      output = captureOutput();
       target = await factory.create();
       await Promise.all([fakeOpenAi.start(), fakeBackup.start(), fakeAnthropic.start(), fakeGemini.start(), fakeBedrock.start(), fakeAzure.start()]);
-      running = await launch(target.env, [apiStarter, createProxyStarter({}, (h) => (proxy = h))]);
+      running = await launch({ ...target.env, LOG_LEVEL: 'debug' }, [apiStarter, createProxyStarter({}, (h) => (proxy = h))]);
       api = running.urls.api;
       const openaiProvider = await post('/v1/providers', { name: 'openai-main', kind: 'openai', base_url: `${fakeOpenAi.url}/v1`, credentials: { apiKey: 'sk-upstream-secret' } });
       assert.equal(openaiProvider.has_credentials, true);
@@ -114,6 +119,7 @@ for (const factory of storeTargets) {
     });
 
     after(async () => {
+      output?.restore();
       await running?.stop();
       await Promise.all([fakeOpenAi.stop(), fakeBackup.stop(), fakeAnthropic.stop(), fakeGemini.stop(), fakeBedrock.stop(), fakeAzure.stop()]);
       await target?.cleanup();
@@ -537,6 +543,14 @@ for (const factory of storeTargets) {
         await running.stores.clickhouse.query({ query: `SELECT count() AS n FROM llm_requests FINAL WHERE request_id IN {ids:Array(String)} AND feature = 'drain'`, query_params: { ids }, format: 'JSONEachRow' })
       ).json()) as { n: string }[];
       assert.equal(counted.n, '20');
+    });
+
+    it('writes no provider credential, virtual key or channel token into any log line', () => {
+      const logs = output.text();
+      assert.match(logs, /"level":"debug"/, 'the flows above ran at debug level');
+      assert.match(logs, /"level":"warn"/, 'and logged their failures (cut-off streams, 429s, unreachable sinks)');
+      const secrets = ['sk-upstream-secret', 'sk-backup', 'sk-ant-secret', 'gm-key', 'ya29.token', 'bedrock-secret-key', 'az-key', key, proxyChannelToken(loadSecretKey(running.stores.config))];
+      for (const secret of secrets) assert.equal(logs.includes(secret), false, `a log line holds ${secret.slice(0, 6)}…`);
     });
   });
 }
