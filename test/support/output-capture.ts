@@ -11,7 +11,12 @@ export function captureOutput() {
     process[stream].write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
       captured.push(text);
-      if (/"level":"(debug|info)"/.test(text)) return true;
+      if (/"level":"(debug|info)"/.test(text)) {
+        // Kept, not written: still honour a write callback.
+        const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+        if (callback) process.nextTick(callback);
+        return true;
+      }
       return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
     } as typeof process.stdout.write;
   }
