@@ -370,6 +370,12 @@ for (const factory of storeTargets) {
         const res = await fetch(`${proxy.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
         return { status: res.status, error: ((await res.json()) as { error: { message: string; type: string; code: string | null; param: string | null } }).error };
       };
+      const storedRows = async () => {
+        await proxy.context.spool.flush();
+        const [{ n }] = (await (await running.stores.clickhouse.query({ query: 'SELECT count() AS n FROM llm_requests', format: 'JSONEachRow' })).json()) as { n: string }[];
+        return Number(n);
+      };
+      const rowsBefore = await storedRows();
       const upstreamBefore = fakeOpenAi.requests.length;
       const malformed = await send('{"model": "gpt-4o-mini", "messages": [');
       assert.equal(malformed.status, 400);
@@ -411,6 +417,8 @@ for (const factory of storeTargets) {
         proxy.context.maxBodyBytes = limit;
       }
       assert.equal(fakeOpenAi.requests.length, upstreamBefore, 'no rejected request reached the upstream');
+      // Refused before any provider was asked: nothing was spent, and no telemetry row is written for them.
+      assert.equal(await storedRows(), rowsBefore);
       // The proxy still serves on the same kind of connection afterwards.
       const ok = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
       assert.equal(ok.choices[0].message.content, OPENAI_TEXT.join(''));
