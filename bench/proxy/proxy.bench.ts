@@ -259,6 +259,11 @@ async function main() {
   const { child: mockChild, message: mock } = await forkChild('mock-upstream.process.js');
   const { child: bareChild, message: bare } = await forkChild('bare-passthrough.process.js', [mock.url]);
   const { child: tollgateChild, message: tollgate } = await forkChild('tollgate.process.js', [mock.url]);
+  /** Sends the Tollgate process a message and resolves with its reply (`flush` → `flushed`, `count` → the count). */
+  const askTollgate = <T>(type: 'flush' | 'count'): Promise<T> => {
+    tollgateChild.send({ type });
+    return new Promise<T>((resolve) => tollgateChild.once('message', (reply) => resolve(reply as T)));
+  };
   const portkeyPort = 18787 + Math.floor(Math.random() * 1000);
   const portkeyPid = skipPortkey ? 0 : await startPortkey(portkeyPort);
 
@@ -272,8 +277,7 @@ async function main() {
       pid: tollgate.pid,
       helperPid: tollgate.collectorPid,
       settle: async () => {
-        tollgateChild.send({ type: 'flush' });
-        await new Promise((resolve) => tollgateChild.once('message', resolve));
+        await askTollgate('flush');
       },
     },
   ];
@@ -344,8 +348,7 @@ async function main() {
   }
   errorsSeen += await printCpu(targets, plain, streamed);
 
-  tollgateChild.send({ type: 'count' });
-  const count = await new Promise<any>((resolve) => tollgateChild.once('message', resolve));
+  const count = await askTollgate<any>('count');
   console.log(`\n== Tollgate ran as: ${count.mode}`);
   const lost = count.recorded - count.ids;
   console.log(`== telemetry: proxy answered ${count.answered} requests, recorded ${count.recorded} events; ClickHouse rows ${count.rows} (distinct request ids ${count.ids}); lost ${lost}; wrk-seen errors via Tollgate ${errorsSeen}`);

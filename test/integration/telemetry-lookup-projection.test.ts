@@ -1,13 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseMigrator, createClickHouseClient, projectRoot } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, DedupLookupParams, dedupLookupSql, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
+import { ClickHouseMigrator, createClickHouseClient } from '@tollgate/storage';
+import { DedupLookupParams, dedupLookupSql } from '@tollgate/telemetry';
 import type { TelemetryEventInput } from '@tollgate/telemetry';
 import { tempDir } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { copyClickHouseMigrations, writeEventVersions } from '../support/clickhouse-helpers';
 
 // Migration 0012: the writer's de-dup lookup reads a batch's time window from the `by_ts` projection instead of the
 // request_id of every row of the day. Checked on a day that already holds 200,000 requests spread over many
@@ -19,12 +19,7 @@ describe('the de-dup lookup on a day of stored requests (migration 0012, by_ts p
   const WINDOW = { from: '2026-07-01 12:00:00.000', to: '2026-07-01 12:00:05.000' };
 
   const rows = <T>(query: string, params: Record<string, unknown> = {}) => client.query({ query, query_params: params, format: 'JSONEachRow' }).then((r) => r.json<T>());
-  const write = async (events: [Partial<TelemetryEventInput>, number][]) => {
-    const writer = new ClickHouseTelemetryWriter(client, { flushIntervalMs: 1 });
-    const outcome = writer.write(events.map(([e, version]) => toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent(e)), undefined, version)));
-    await writer.close();
-    return outcome;
-  };
+  const write = (events: [Partial<TelemetryEventInput>, number][]) => writeEventVersions(client, events);
   /** Which table or projection the lookup for `ids` in the window reads, from EXPLAIN. */
   const lookupSource = async (ids: string[]) => {
     const params: DedupLookupParams = { days: ['2026-07-01'], min_ts: WINDOW.from, max_ts: WINDOW.to, ids: ids.map((id) => `${id}\n`).join('') };
@@ -46,8 +41,7 @@ describe('the de-dup lookup on a day of stored requests (migration 0012, by_ts p
     // Migrations up to 0012, so that rolling back one step undoes 0012 whatever later files add.
     const migrations = join(dir, 'migrations');
     mkdirSync(migrations);
-    const source = join(projectRoot(), 'migrations', 'clickhouse');
-    for (const file of readdirSync(source)) if (Number(file.slice(0, 4)) <= 12) copyFileSync(join(source, file), join(migrations, file));
+    copyClickHouseMigrations(migrations, 12);
     migrator = new ClickHouseMigrator(client, migrations);
     await migrator.migrate();
     await client.command({

@@ -1,19 +1,18 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseMigrator, createClickHouseClient, projectRoot } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, parseUsageQuery, telemetryEventSchema, toLlmRequestRow, UsageQueryService } from '@tollgate/telemetry';
+import { ClickHouseMigrator, createClickHouseClient } from '@tollgate/storage';
+import { parseUsageQuery, UsageQueryService } from '@tollgate/telemetry';
 import type { TelemetryEventInput } from '@tollgate/telemetry';
 import { tempDir } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { copyClickHouseMigrations, writeEventVersions } from '../support/clickhouse-helpers';
 
 /** A chDB database migrated by hand, one migration file at a time, with helpers to write requests and read totals. */
 function migrationFixture(name: string) {
   const dir = tempDir(`tollgate-${name}-`);
   const migrations = join(dir, 'migrations');
-  const source = join(projectRoot(), 'migrations', 'clickhouse');
   const f = {
     client: undefined as unknown as ClickHouseClient,
     migrator: undefined as unknown as ClickHouseMigrator,
@@ -29,16 +28,13 @@ function migrationFixture(name: string) {
       rmSync(dir, { recursive: true, force: true });
     },
     copyMigrations(upTo: number) {
-      for (const file of readdirSync(source)) if (Number(file.slice(0, 4)) <= upTo) copyFileSync(join(source, file), join(migrations, file));
+      copyClickHouseMigrations(migrations, upTo);
     },
     rows<T>(query: string) {
       return f.client.query({ query, format: 'JSONEachRow' }).then((r) => r.json<T>());
     },
-    async write(events: [Partial<TelemetryEventInput>, number][]) {
-      const writer = new ClickHouseTelemetryWriter(f.client, { flushIntervalMs: 1 });
-      const outcome = writer.write(events.map(([e, version]) => toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent(e)), undefined, version)));
-      await writer.close();
-      return outcome;
+    write(events: [Partial<TelemetryEventInput>, number][]) {
+      return writeEventVersions(f.client, events);
     },
     totals(table: string) {
       return f.rows<{ requests: string; cost: string }>(`SELECT toString(sum(requests)) AS requests, toString(sum(estimated_cost)) AS cost FROM ${table}`).then((r) => r[0]);
