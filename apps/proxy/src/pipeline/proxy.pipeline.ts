@@ -397,11 +397,8 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     streamingBody = response.body;
     try {
       for await (const chunk of response.body) {
-        if (clientGone) {
-          errorClass = 'client_disconnected';
-          response.body.destroy();
-          break;
-        }
+        // The client's close already destroyed the body; a chunk read before that is not sent.
+        if (clientGone) break;
         if (!firstUpstreamByte) firstUpstreamByte = now();
         const out = translator.push(chunk as Buffer);
         if (out.length) {
@@ -413,10 +410,11 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
         }
       }
     } catch (error) {
-      errorClass = clientGone ? 'client_disconnected' : 'stream_interrupted';
+      errorClass = 'stream_interrupted';
       logger.warn('upstream stream failed', { requestId: scope.requestId, route, error });
     }
     streamingBody = undefined;
+    // However the loop ended once the client left (a break, or the destroyed body's error), that is what happened.
     if (clientGone) errorClass = 'client_disconnected';
     const tail = translator.end();
     if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
