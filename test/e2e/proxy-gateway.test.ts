@@ -468,27 +468,53 @@ for (const factory of storeTargets) {
       fakeBackup.noUsage = false;
     });
 
-    // Bounded: without the early abort the held upstream stream would keep this test waiting until the fake stops.
-    it('a client leaving mid-stream ends the upstream request at once and is recorded as 499 with estimated tokens', { timeout: 30_000 }, async () => {
-      fakeOpenAi.script.push({ holdAfterEvents: 2 });
-      const upstreamClosed = fakeOpenAi.abandoned();
-      // Resolves with the proxy's telemetry event once it records the request (after the tokenizer's estimate).
+    it('an answer the upstream breaks off is a 502 in OpenAI format, recorded with its attempt and not retried elsewhere', async () => {
+      fakeOpenAi.script.push({ brokenBody: true });
+      const backupCalls = fakeBackup.requests.length;
+      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-feature': 'chat' },
+        body: JSON.stringify({ model: 'fallback-model', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      assert.equal(res.status, 502);
+      const body = (await res.json()) as { error: { code: string; type: string; message: string } };
+      assert.deepEqual([body.error.code, body.error.type], ['upstream_interrupted', 'api_error']);
+      assert.match(body.error.message, /openai-main broke off its response/);
+      assert.equal(res.headers.get('x-tollgate-route'), 'openai-main/gpt-4o-mini');
+      assert.equal(fakeBackup.requests.length, backupCalls, 'the provider may have done the work: no second attempt');
+      const r = await row(res.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([r.status, r.error_class, r.provider, r.attempt, r.streamed, r.estimated_cost], [502, 'stream_interrupted', 'openai', 1, false, '0']);
+    });
+
+    /** Resolves with the proxy's next telemetry event once it records it (after the tokenizer's estimate). */
+    function nextRecorded(): Promise<Record<string, unknown>> {
       const spool = proxy.context.spool;
       const record = spool.record.bind(spool);
-      const recorded = new Promise<Record<string, unknown>>((resolve) => {
+      return new Promise((resolve) => {
         spool.record = (event: object) => {
           record(event);
           spool.record = record;
           resolve(event as Record<string, unknown>);
         };
       });
-      const client = new AbortController();
-      const res = await fetch(`${proxy.url}/v1/chat/completions`, {
+    }
+
+    function abortableChat(stream: boolean, signal: AbortSignal): Promise<Response> {
+      return fetch(`${proxy.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'x-tollgate-feature': 'chat' },
-        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tell me a long story' }], stream: true }),
-        signal: client.signal,
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'tell me a long story' }], stream }),
+        signal,
       });
+    }
+
+    // Bounded: without the early abort the held upstream request would keep these tests waiting until the fake stops.
+    it('a client leaving mid-stream ends the upstream request at once and is recorded as 499 with estimated tokens', { timeout: 30_000 }, async () => {
+      fakeOpenAi.script.push({ holdAfterEvents: 2 });
+      const upstreamClosed = fakeOpenAi.abandoned();
+      const recorded = nextRecorded();
+      const client = new AbortController();
+      const res = await abortableChat(true, client.signal);
       assert.equal(res.status, 200);
       const requestId = res.headers.get('x-tollgate-request-id');
       const first = await res.body!.getReader().read();
@@ -501,6 +527,33 @@ for (const factory of storeTargets) {
       assert.deepEqual([r.status, r.error_class, r.streamed, r.usage_source, r.feature], [499, 'client_disconnected', true, 'estimated', 'chat']);
       assert.ok(Number(r.input_tokens) > 0, 'the prompt is counted by the tokenizer');
       assert.ok(Number(r.estimated_cost) > 0, 'and priced');
+    });
+
+    it('a client leaving before any answer ends the upstream request too, streamed or not, and is recorded as 499', { timeout: 30_000 }, async () => {
+      for (const stream of [false, true]) {
+        fakeOpenAi.script.push({ hold: true });
+        const upstreamHolding = fakeOpenAi.held();
+        const upstreamClosed = fakeOpenAi.abandoned();
+        const recorded = nextRecorded();
+        const client = new AbortController();
+        const answer = abortableChat(stream, client.signal).catch((error: Error) => error);
+        // The upstream has the request and is still "generating" (no headers yet); the client gives up.
+        await upstreamHolding;
+        client.abort();
+        assert.equal(((await answer) as Error).name, 'AbortError');
+        await upstreamClosed;
+        const r = await row((await recorded).request_id as string);
+        assert.deepEqual(
+          [r.status, r.error_class, r.streamed, r.usage_source, r.output_tokens, r.attempt, r.feature, r.ttft_ms],
+          [499, 'client_disconnected', stream, 'estimated', '0', 1, 'chat', null],
+          `stream: ${stream}`,
+        );
+        assert.ok(Number(r.input_tokens) > 0, 'the prompt is counted by the tokenizer');
+        assert.ok(Number(r.estimated_cost) > 0, 'and priced');
+      }
+      // The proxy is unharmed: the next request is answered as usual.
+      const after = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
+      assert.match(after.choices[0].message.content ?? '', /Hello/);
     });
 
     it('a separate proxy reads its catalogue over the authenticated api channel and sends telemetry to the collector', async () => {

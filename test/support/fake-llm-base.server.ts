@@ -9,13 +9,16 @@ export interface ReceivedRequest {
 }
 
 /**
- * A scripted answer for the next request: a status with body/headers, a stream cut off after some events, or (SSE
- * providers) a stream that stops after some events and stays open until the caller goes away (a long pause in
- * generation), which `abandoned()` reports.
+ * A scripted answer for the next request: a status with body/headers, a stream cut off after some events, a JSON body
+ * cut off half-way (the connection dropped before its declared length), no answer
+ * at all until the caller goes away (a long generation), or (SSE providers) a stream that stops after some events and
+ * stays open until the caller goes away (a long pause in generation). `abandoned()` reports the caller leaving.
  */
 export type Scripted =
   | { status: number; body: unknown; headers?: Record<string, string> }
   | { cutAfterEvents: number }
+  | { hold: true }
+  | { brokenBody: true }
   | { holdAfterEvents: number };
 
 /**
@@ -28,9 +31,15 @@ export abstract class FakeLlmServer {
   private server?: Server;
   private holdNext = false;
   private readonly abandonedWaiters: (() => void)[] = [];
+  private readonly heldWaiters: (() => void)[] = [];
   url = '';
 
-  /** Resolves when the caller closes the next held stream (see `holdAfterEvents`). */
+  /** Resolves when the next `hold` request has arrived and is being held. */
+  held(): Promise<void> {
+    return new Promise((resolve) => this.heldWaiters.push(resolve));
+  }
+
+  /** Resolves when the caller closes the next held request or stream (see `hold` and `holdAfterEvents`). */
   abandoned(): Promise<void> {
     return new Promise((resolve) => this.abandonedWaiters.push(resolve));
   }
@@ -55,6 +64,17 @@ export abstract class FakeLlmServer {
           const payload = JSON.stringify(next.body);
           res.writeHead(next.status, { 'content-type': 'application/json', ...(next.headers ?? {}) });
           res.end(payload);
+          return;
+        }
+        if (next && 'brokenBody' in next) {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096' });
+          res.write('{"id":"chatcmpl-broken","object":"chat.completion","choi');
+          setImmediate(() => res.socket?.destroy());
+          return;
+        }
+        if (next && 'hold' in next) {
+          res.on('close', () => this.abandonedWaiters.shift()?.());
+          this.heldWaiters.shift()?.();
           return;
         }
         this.holdNext = next !== undefined && 'holdAfterEvents' in next;

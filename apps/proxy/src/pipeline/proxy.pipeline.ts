@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger, toMoneyString } from '@tollgate/core';
 import { Attribution, resolveAttribution } from '@tollgate/gateway';
@@ -278,18 +279,9 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
   const targets = Array.isArray(routed) ? routed : await routed;
   const attempts: AttemptSummary[] = [];
   const context: StreamContext = { requestId: scope.requestId, clientWantsUsage: op.clientWantsUsage, created: Math.floor(scope.startedWall / 1000) };
-  // Only a stream outlives its first write: a complete response needs no disconnect watch. A client that leaves
-  // mid-stream ends the upstream request at once (the provider stops generating, and billing), not at its next event,
-  // which a reasoning model may hold back for minutes.
-  let clientGone = false;
-  let streamingBody: { destroy(): unknown } | undefined;
-  if (op.stream) {
-    res.on('close', () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      streamingBody?.destroy();
-    });
-  }
+  // A client that leaves ends the upstream request at once, whatever phase it is in (waiting for a complete answer,
+  // or mid-stream): the provider stops generating, and billing, instead of finishing work nobody will read.
+  const departure = new ClientDeparture(res);
 
   for (let i = 0; i < targets.length; i++) {
     const target = targets[i];
@@ -308,21 +300,22 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
         body: upstreamRequest.body,
         headersTimeout: 300_000,
         bodyTimeout: 300_000,
+        signal: departure,
       });
     } catch (error) {
+      if (departure.aborted) return recordDeparture(ctx, op, scope, target, attempts, sentAt);
       const errorClass = (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT' ? 'upstream_timeout' : 'connect_error';
       attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status: 0, error_class: errorClass, latency_ms: Math.round(now() - sentAt) });
       if (!isLast) continue;
       const failure = new ProxyHttpError(502, `upstream ${target.providerName} unreachable: ${(error as Error).message}`, 'api_error', 'upstream_unreachable', null, errorClass);
-      writeError(res, failure, { 'x-tollgate-request-id': scope.requestId, 'x-tollgate-route': route });
-      record(ctx, scope, { target, status: 502, errorClass, usage: null, usageSource: 'provider', streamed: op.stream, ttftMs: null, quote: null }, attempts);
-      countRequest(ctx, op, target, 502);
-      return;
+      return answerUpstreamFailure(ctx, res, op, scope, target, attempts, failure);
     }
 
     const status = response.statusCode;
     if (status >= 400) {
-      const body = Buffer.from(await response.body.arrayBuffer());
+      // An error body cut short still leaves its status to answer with (and a generic message).
+      const body = await readUpstreamBody(response.body, departure).catch(() => Buffer.alloc(0));
+      if (!body) return recordDeparture(ctx, op, scope, target, attempts, sentAt);
       const errorClass = errorClassFor(status);
       attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: errorClass, latency_ms: Math.round(now() - sentAt) });
       if (RETRYABLE.has(status) && !isLast) continue;
@@ -344,7 +337,17 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     }
 
     if (!op.stream) {
-      const body = Buffer.from(await response.body.arrayBuffer());
+      let body: Buffer | undefined;
+      try {
+        body = await readUpstreamBody(response.body, departure);
+      } catch (error) {
+        // The answer was cut off: not retried elsewhere, as the provider may have done (and billed) the work.
+        logger.warn('upstream response broken off', { requestId: scope.requestId, route, error });
+        attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: 'stream_interrupted', latency_ms: Math.round(now() - sentAt) });
+        const failure = new ProxyHttpError(502, `upstream ${target.providerName} broke off its response: ${(error as Error).message}`, 'api_error', 'upstream_interrupted', null, 'stream_interrupted');
+        return answerUpstreamFailure(ctx, res, op, scope, target, attempts, failure);
+      }
+      if (!body) return recordDeparture(ctx, op, scope, target, attempts, sentAt);
       const upstreamDone = now();
       const translated = op.complete(target, body, context);
       const settling = settleUsage(ctx, op, translated.usage, translated);
@@ -394,11 +397,10 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     let firstUpstreamByte = 0;
     let firstClientByte = 0;
     let errorClass = '';
-    streamingBody = response.body;
     try {
       for await (const chunk of response.body) {
-        // The client's close already destroyed the body; a chunk read before that is not sent.
-        if (clientGone) break;
+        // The client's close already aborted the body; a chunk read before that is not sent.
+        if (departure.aborted) break;
         if (!firstUpstreamByte) firstUpstreamByte = now();
         const out = translator.push(chunk as Buffer);
         if (out.length) {
@@ -406,15 +408,16 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
           const flushed = res.write(out);
           if (!firstClientByte) firstClientByte = now();
           // A slow client pauses the upstream read instead of growing our buffers.
-          if (!flushed && !clientGone) await waitDrain(res);
+          if (!flushed && !departure.aborted) await waitDrain(res);
         }
       }
     } catch (error) {
       errorClass = 'stream_interrupted';
-      logger.warn('upstream stream failed', { requestId: scope.requestId, route, error });
+      // The body aborted because the client left is not the upstream failing.
+      if (!departure.aborted) logger.warn('upstream stream failed', { requestId: scope.requestId, route, error });
     }
-    streamingBody = undefined;
-    // However the loop ended once the client left (a break, or the destroyed body's error), that is what happened.
+    // However the loop ended once the client left (a break, or the aborted body's error), that is what happened.
+    const clientGone = departure.aborted;
     if (clientGone) errorClass = 'client_disconnected';
     const tail = translator.end();
     if (!errorClass && !translator.completed) errorClass = 'stream_interrupted';
@@ -461,6 +464,54 @@ export async function runOperation(ctx: ProxyContext, req: IncomingMessage, res:
     countRequest(ctx, op, target, finalStatus);
     return;
   }
+}
+
+/**
+ * The client going away before its answer was sent, as the signal undici aborts the upstream request on (before the
+ * response headers, or by destroying the body after them). Undici takes an EventEmitter with `aborted` as a signal;
+ * an AbortController costs ~5 µs per request here (creating it and adding and removing undici's listener), this a
+ * few hundred nanoseconds.
+ */
+class ClientDeparture extends EventEmitter {
+  aborted = false;
+
+  constructor(res: ServerResponse) {
+    super();
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      this.aborted = true;
+      this.emit('abort');
+    });
+  }
+}
+
+/** A complete upstream body, or undefined when reading it ended because the client left. */
+async function readUpstreamBody(body: { arrayBuffer(): Promise<ArrayBuffer> }, departure: ClientDeparture): Promise<Buffer | undefined> {
+  try {
+    return Buffer.from(await body.arrayBuffer());
+  } catch (error) {
+    if (departure.aborted) return undefined;
+    throw error;
+  }
+}
+
+/** Answers a 502 for an upstream that could not be reached or broke off, and records it with its attempts. */
+function answerUpstreamFailure(ctx: ProxyContext, res: ServerResponse, op: Operation, scope: RequestScope, target: ProviderTarget, attempts: AttemptSummary[], failure: ProxyHttpError): void {
+  writeError(res, failure, { 'x-tollgate-request-id': scope.requestId, 'x-tollgate-route': `${target.providerName}/${target.upstreamModel}` });
+  record(ctx, scope, { target, status: failure.status, errorClass: failure.errorClass, usage: null, usageSource: 'provider', streamed: op.stream, ttftMs: null, quote: null }, attempts);
+  countRequest(ctx, op, target, failure.status);
+}
+
+/**
+ * Records a request whose client left before its answer (499 `client_disconnected`, as nginx logs it): the upstream
+ * was aborted and reported no usage, so the prompt is counted by the tokenizer and priced; output is unknown (0).
+ */
+async function recordDeparture(ctx: ProxyContext, op: Operation, scope: RequestScope, target: ProviderTarget, attempts: AttemptSummary[], sentAt: number): Promise<void> {
+  const settled = await estimateUsage(ctx, op, undefined);
+  const quote = price(ctx, target, undefined, settled.usage, new Date(scope.startedWall));
+  attempts.push({ provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status: 499, error_class: 'client_disconnected', latency_ms: Math.round(now() - sentAt) });
+  record(ctx, scope, { target, status: 499, errorClass: 'client_disconnected', usage: settled.usage, usageSource: settled.source, streamed: op.stream, ttftMs: null, quote }, attempts);
+  countRequest(ctx, op, target, 499);
 }
 
 function waitDrain(res: ServerResponse): Promise<void> {
