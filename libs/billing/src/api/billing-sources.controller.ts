@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
 import { BillingSourcesService, sourceView } from '../sources/billing-sources.service';
-import { parseOrThrow, syncRequestSchema } from '../sources/billing-source.settings';
+import { parseOrThrow } from '@tollgate/core';
+import { syncRequestSchema } from '../sources/billing-source.settings';
 
 /** Billing sources: configure, list, change, sync on demand, read the sync history. */
 @Controller('v1/billing/sources')
@@ -32,7 +33,7 @@ export class BillingSourcesController {
   @Post(':id/sync')
   @HttpCode(202)
   async requestSync(@Param('id') id: string, @Body() body: unknown) {
-    const { period } = parseOrThrow(syncRequestSchema, body ?? {});
+    const { period } = parseOrThrow(syncRequestSchema, body ?? {}, { whole: '(body)' });
     return this.sources.requestSync(id, period);
   }
 

@@ -33,7 +33,7 @@ export class BillingUploadsController {
       problems.push({ field: 'format', reason: `one of ${BILLING_FILE_FORMATS.join(', ')}` });
     }
     if (query.period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(query.period)) problems.push({ field: 'period', reason: 'a month like 2025-05' });
-    if (problems.length) throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
+    if (problems.length) throw ValidationError.of(problems);
 
     let source = await this.sources.findByName(query.source!);
     if (!source) {

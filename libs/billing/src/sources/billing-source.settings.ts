@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, zodProblems } from '@tollgate/core';
+import { ValidationError, parseOrThrow } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
@@ -132,16 +132,8 @@ export const syncRequestSchema = z
   .object({ period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month like 2025-05').optional() })
   .strict();
 
-/** Parses with zod and turns its issues into a ValidationError naming each field. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, prefix = ''): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const problems = zodProblems(parsed.error, { prefix, whole: '(body)' });
-  throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
-}
-
 export function parseSourceSettings(kind: BillingSourceKind, settings: unknown): Record<string, unknown> {
-  return parseOrThrow(sourceSettingsSchemas[kind].settings, settings, 'settings') as Record<string, unknown>;
+  return parseOrThrow(sourceSettingsSchemas[kind].settings, settings, { prefix: 'settings' }) as Record<string, unknown>;
 }
 
 export function parseSourceCredentials(kind: BillingSourceKind, credentials: unknown): Record<string, unknown> | undefined {
@@ -151,5 +143,5 @@ export function parseSourceCredentials(kind: BillingSourceKind, credentials: unk
     return undefined;
   }
   if (credentials === undefined) return undefined;
-  return parseOrThrow(schema, credentials, 'credentials') as Record<string, unknown>;
+  return parseOrThrow(schema, credentials, { prefix: 'credentials' }) as Record<string, unknown>;
 }

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
-import { APP_CONFIG, AppConfig, ConflictError, NotFoundError } from '@tollgate/core';
+import { APP_CONFIG, AppConfig, ConflictError, NotFoundError, parseOrThrow } from '@tollgate/core';
 import { QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
 import { BillingCredentialsCipher } from '../crypto/billing-credentials.cipher';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
 import {
   BillingSourceKind,
   createSourceSchema,
-  parseOrThrow,
   parseSourceCredentials,
   parseSourceSettings,
   updateSourceSchema,
@@ -81,7 +80,7 @@ export class BillingSourcesService {
   }
 
   async create(body: unknown): Promise<BillingSourceView> {
-    const input = parseOrThrow(createSourceSchema, body);
+    const input = parseOrThrow(createSourceSchema, body, { whole: '(body)' });
     const settings = parseSourceSettings(input.kind, input.settings);
     const credentials = parseSourceCredentials(input.kind, input.credentials);
     if (await this.sources.findOne({ where: { name: input.name } })) throw new ConflictError(`a billing source named '${input.name}' exists`);
@@ -112,7 +111,7 @@ export class BillingSourcesService {
   }
 
   async update(id: string, body: unknown): Promise<BillingSourceView> {
-    const input = parseOrThrow(updateSourceSchema, body);
+    const input = parseOrThrow(updateSourceSchema, body, { whole: '(body)' });
     const source = await this.get(id);
     const kind = source.kind as BillingSourceKind;
     if (input.name !== undefined && input.name !== source.name) {

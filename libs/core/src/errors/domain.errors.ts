@@ -27,6 +27,11 @@ export class ValidationError extends DomainError {
   static field(field: string, reason: string): ValidationError {
     return new ValidationError(`${field}: ${reason}`, [{ field, reason }]);
   }
+  /** One error listing every problem (`field: reason; …`), after `context` when given (`invalid usage query: …`). */
+  static of(problems: FieldProblem[], context?: string): ValidationError {
+    const listed = problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+    return new ValidationError(context ? `${context}: ${listed}` : listed, problems);
+  }
 }
 
 export class NotFoundError extends DomainError {

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { zodProblems } from './zod-problems';
+import { ValidationError } from './domain.errors';
+import { parseOrThrow, zodProblems } from './zod-problems';
 
 describe('zodProblems', () => {
   const schema = z.object({ name: z.string().min(1, 'must not be empty'), limits: z.object({ rpm: z.number().int() }).strict() }).strict();
@@ -32,5 +33,19 @@ describe('zodProblems', () => {
     assert.deepEqual(whole({ whole: '(body)' }), ['(body)']);
     assert.deepEqual(whole({ prefix: 'usage', whole: '(body)' }), ['usage']);
     assert.deepEqual(whole(), ['']);
+  });
+
+  it('parseOrThrow returns the parsed value, or one ValidationError listing every problem after its context', () => {
+    assert.deepEqual(parseOrThrow(schema, { name: 'a', limits: { rpm: 2 } }), { name: 'a', limits: { rpm: 2 } });
+    assert.throws(
+      () => parseOrThrow(schema, { name: '', limits: { rpm: 1 }, colour: 'red' }, { prefix: 'key', context: 'invalid key' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.equal(error.message, 'invalid key: key.name: must not be empty; key.colour: unknown field');
+        assert.deepEqual(error.problems.map((p) => p.field), ['key.name', 'key.colour']);
+        return true;
+      },
+    );
+    assert.throws(() => parseOrThrow(schema, 7, { whole: '(body)' }), { message: /^\(body\): / });
   });
 });

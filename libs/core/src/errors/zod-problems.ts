@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldProblem } from './domain.errors';
+import { FieldProblem, ValidationError } from './domain.errors';
 
 export interface ZodProblemOptions {
   /** Path the schema's own paths sit under, e.g. `prices` or `usage`. */
@@ -17,4 +17,11 @@ export function zodProblems(error: z.ZodError, options: ZodProblemOptions = {}):
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ field: field([...issue.path, key]), reason: 'unknown field' })) : [{ field: field(issue.path), reason: issue.message }],
   );
+}
+
+/** Parses with zod, or throws a ValidationError naming each field (see `zodProblems` for how they are named). */
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown, options: ZodProblemOptions & { context?: string } = {}): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw ValidationError.of(zodProblems(parsed.error, options), options.context);
 }

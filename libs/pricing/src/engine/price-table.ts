@@ -98,7 +98,7 @@ function layoutOf(table: PriceTable): TableLayout {
  */
 export function priceUsage(table: PriceTable, usage: TokenUsage): { cost: Dec; breakdown: Partial<Record<PriceClass, BreakdownLine>> } {
   const problems = usageProblems(usage);
-  if (problems.length) throw new ValidationError(`inconsistent token usage: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  if (problems.length) throw ValidationError.of(problems, 'inconsistent token usage');
   const { order, descendants, priced } = layoutOf(table);
   const leaves: Partial<Record<PriceClass, number>> = {};
   for (const cls of order) {

@@ -85,5 +85,5 @@ export function parseTokenUsage(input: unknown, path = 'usage'): TokenUsage {
   const result = tokenUsageSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = zodProblems(result.error, { prefix: path });
-  throw new ValidationError(`invalid token usage: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  throw ValidationError.of(problems, 'invalid token usage');
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, zodProblems } from '@tollgate/core';
+import { NotFoundError, parseOrThrow } from '@tollgate/core';
 import { parseTokenUsage } from '../engine/token-usage';
 import type { PriceQuote } from '../engine/price-quote';
 import { OVERRIDE_KINDS } from '../overrides/price-override';
@@ -34,10 +34,7 @@ const listQuerySchema = z.object({ provider: z.string().min(1).optional(), model
 const uuidParam = z.uuid('must be a UUID');
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = zodProblems(result.error, { whole: 'query' });
-  throw new ValidationError(problems.map((p) => `${p.field}: ${p.reason}`).join('; '), problems);
+  return parseOrThrow(schema, input, { whole: 'query' });
 }
 
 function id(value: string): string {

@@ -94,7 +94,7 @@ function kindProblems(o: z.output<typeof createOverrideSchema>): Problem[] {
 }
 
 function fail(problems: Problem[]): never {
-  throw new ValidationError(`invalid price override: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  throw ValidationError.of(problems, 'invalid price override');
 }
 
 function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {

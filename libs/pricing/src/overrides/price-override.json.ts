@@ -62,7 +62,7 @@ export function overridesFromJson(input: unknown): PriceOverride[] {
   const result = z.array(overrideJsonSchema).safeParse(input);
   if (!result.success) {
     const problems = zodProblems(result.error, { whole: 'overrides' });
-    throw new ValidationError(`price overrides: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+    throw ValidationError.of(problems, 'price overrides');
   }
   return result.data.map(({ price_ref: _ref, ...o }) => o);
 }

@@ -59,7 +59,7 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = zodProblems(result.error, { whole: '(body)' });
-  throw new ValidationError(`invalid request: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  throw ValidationError.of(problems, 'invalid request');
 }
 
 const PROVIDER_COLUMNS = `id, name, kind, base_url, settings, enabled, created_at, updated_at, (credentials_ciphertext IS NOT NULL) AS has_credentials`;

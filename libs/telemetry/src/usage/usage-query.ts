@@ -68,6 +68,6 @@ export function parseUsageQuery(params: Record<string, unknown>): UsageQuery {
     if (values.some((v) => v.length > 256)) problems.push({ field: dim, reason: 'values are at most 256 characters' });
     filters[dim] = [...new Set(values)];
   }
-  if (problems.length) throw new ValidationError(`invalid usage query: ${problems.map((p) => `${p.field}: ${p.reason}`).join('; ')}`, problems);
+  if (problems.length) throw ValidationError.of(problems, 'invalid usage query');
   return { from: from!, to: to!, grain: grain!, groupBy, filters };
 }
