@@ -4,7 +4,7 @@
 // added time to first byte of a stream, ratios against Portkey, and the telemetry rows counted in ClickHouse.
 //   npm run bench proxy      (needs `wrk` and this folder's `npm install` for Portkey; BENCH_DURATION=5 BENCH_RUNS=3 …)
 import { ChildProcess, execFile, fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
@@ -121,6 +121,7 @@ function wrk(target: Target, body: string, conns: number, seconds: number, cpu?:
   return new Promise((resolve, reject) => {
     const args = [`-t${threads}`, `-c${conns}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-s', script, target.url];
     execFile(cpu === undefined ? 'wrk' : 'taskset', cpu === undefined ? args : ['-c', cpu, 'wrk', ...args], (error, stdout) => {
+      rmSync(dir, { recursive: true, force: true });
       if (error) return reject(error);
       const pct = (p: string) => toMs((new RegExp(`^\\s+${p}%\\s+(\\S+)`, 'm').exec(stdout) ?? [])[1] ?? '');
       const requests = Number((/(\d+) requests in/.exec(stdout) ?? [])[1]);

@@ -7,7 +7,7 @@
 // Sets up a provider pointing at the mock upstream and a virtual key; answers the parent's `count` message with how
 // many requests the proxy answered and recorded and how many rows reached ClickHouse.
 import { ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,6 +30,9 @@ async function main() {
   const shape = (process.env.BENCH_TOLLGATE ?? 'separate') as Shape;
   if (!['separate', 'proxy', 'all-in-one'].includes(shape)) throw new Error(`BENCH_TOLLGATE: separate, proxy or all-in-one, not ${shape}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  // Each run's stores and spool take ~100 MB: gone with the process, however it ends short of a kill.
+  const dataDirs = [dataDir];
+  process.on('exit', () => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const collectorToken = randomBytes(24).toString('hex');
   const spoolOptions = spoolOptionsFromEnv();
   let proxy: ProxyHandle | undefined;
@@ -57,6 +60,7 @@ async function main() {
     // Its own data dir (spool) and its own flags; it opens no store (catalogue and prices come from this api).
     const flags = process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64';
     const proxyDataDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-proxy-'));
+    dataDirs.push(proxyDataDir);
     const load = Number(process.env.BENCH_COLLECTOR_LOAD ?? 0);
     if (load > 0) void loadCollector(running.urls.api, collectorToken, join(proxyDataDir, 'proxy-spool'), load);
     proxyChild = fork(join(__dirname, 'tollgate-proxy.process.js'), [running.urls.api, proxyChannelToken(secretKey)], {
