@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError, zodProblems } from '@tollgate/core';
+import { parseOrThrow } from '@tollgate/core';
 
 /**
  * Token counts of one request, in Tollgate's convention (the same one `@pydantic/genai-prices` uses). Every count is
@@ -82,8 +82,5 @@ export function usageProblems(u: TokenUsage): Array<{ field: string; reason: str
 
 /** Validates an untrusted usage object; throws ValidationError naming each bad field (prefixed by `path`). */
 export function parseTokenUsage(input: unknown, path = 'usage'): TokenUsage {
-  const result = tokenUsageSchema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = zodProblems(result.error, { prefix: path });
-  throw ValidationError.of(problems, 'invalid token usage');
+  return parseOrThrow(tokenUsageSchema, input, { prefix: path, context: 'invalid token usage' });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dec, ValidationError, zodProblems } from '@tollgate/core';
+import { Dec, ValidationError, parseOrThrow, zodProblems } from '@tollgate/core';
 import { currencySchema, customPricesSchema, gpuHourSchema, OVERRIDE_KINDS, type PriceOverride } from './price-override';
 import type { PriceOverrideDraft } from './price-override.repository';
 
@@ -93,8 +93,10 @@ function kindProblems(o: z.output<typeof createOverrideSchema>): Problem[] {
   return problems;
 }
 
+const OVERRIDE_CONTEXT = 'invalid price override';
+
 function fail(problems: Problem[]): never {
-  throw ValidationError.of(problems, 'invalid price override');
+  throw ValidationError.of(problems, OVERRIDE_CONTEXT);
 }
 
 function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {
@@ -115,18 +117,16 @@ function toDraft(o: z.output<typeof createOverrideSchema>): PriceOverrideDraft {
 
 /** Validates a create body; throws ValidationError naming every bad field. */
 export function parseCreateOverride(body: unknown): PriceOverrideDraft {
-  const parsed = createOverrideSchema.safeParse(body ?? {});
-  if (!parsed.success) fail(zodProblems(parsed.error, { whole: 'body' }));
-  const problems = kindProblems(parsed.data);
+  const parsed = parseOrThrow(createOverrideSchema, body ?? {}, { whole: 'body', context: OVERRIDE_CONTEXT });
+  const problems = kindProblems(parsed);
   if (problems.length) fail(problems);
-  return toDraft(parsed.data);
+  return toDraft(parsed);
 }
 
 /** Validates a correction against the current row; returns the complete next state. */
 export function parseCorrection(current: PriceOverride, body: unknown): PriceOverrideDraft {
-  const parsed = correctOverrideSchema.safeParse(body ?? {});
-  if (!parsed.success) fail(zodProblems(parsed.error, { whole: 'body' }));
-  if (Object.keys(parsed.data).length === 0) fail([{ field: 'body', reason: 'no field to correct' }]);
+  const correction = parseOrThrow(correctOverrideSchema, body ?? {}, { whole: 'body', context: OVERRIDE_CONTEXT });
+  if (Object.keys(correction).length === 0) fail([{ field: 'body', reason: 'no field to correct' }]);
   const merged = {
     provider: current.provider,
     model: current.model,
@@ -139,7 +139,7 @@ export function parseCorrection(current: PriceOverride, body: unknown): PriceOve
     effective_from: current.effective_from.toISOString(),
     effective_to: current.effective_to === null ? null : current.effective_to.toISOString(),
     note: current.note,
-    ...parsed.data,
+    ...correction,
   };
   const problems = kindProblems(merged);
   if (problems.length) fail(problems);

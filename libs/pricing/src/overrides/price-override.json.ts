@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Dec, ValidationError, zodProblems } from '@tollgate/core';
+import { Dec, parseOrThrow } from '@tollgate/core';
 import { OVERRIDE_KINDS, overrideRef, type PriceOverride } from './price-override';
 
 /** An override as the api shows it: decimals as strings, instants as ISO 8601, plus the `price_ref` it stamps. */
@@ -59,10 +59,6 @@ const overrideJsonSchema = z.object({
  * instants again. Throws a ValidationError naming the entry and field, so a malformed snapshot is refused whole.
  */
 export function overridesFromJson(input: unknown): PriceOverride[] {
-  const result = z.array(overrideJsonSchema).safeParse(input);
-  if (!result.success) {
-    const problems = zodProblems(result.error, { whole: 'overrides' });
-    throw ValidationError.of(problems, 'price overrides');
-  }
-  return result.data.map(({ price_ref: _ref, ...o }) => o);
+  const overrides = parseOrThrow(z.array(overrideJsonSchema), input, { whole: 'overrides', context: 'price overrides' });
+  return overrides.map(({ price_ref: _ref, ...o }) => o);
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError, zodProblems } from '@tollgate/core';
+import { ConflictError, NotFoundError, UnauthorizedError, parseOrThrow } from '@tollgate/core';
 import { CredentialCipher, isProxyChannelToken } from '../credentials/credential.cipher';
 import { CatalogueSnapshot, PostgresCatalogueSource, hashSecret } from '../catalogue/provider-catalogue';
 import { PROVIDER_KINDS } from '../provider.types';
@@ -56,10 +56,7 @@ const keyInput = z
 const tokenInput = z.object({ name, scope: z.enum(['collector', 'admin', 'proxy']) }).strict();
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = zodProblems(result.error, { whole: '(body)' });
-  throw ValidationError.of(problems, 'invalid request');
+  return parseOrThrow(schema, input, { whole: '(body)', context: 'invalid request' });
 }
 
 const PROVIDER_COLUMNS = `id, name, kind, base_url, settings, enabled, created_at, updated_at, (credentials_ciphertext IS NOT NULL) AS has_credentials`;
