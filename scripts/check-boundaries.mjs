@@ -14,11 +14,14 @@ export const LAYERS = {
   core: 0,
   storage: 1,
   runtime: 2,
-  pricing: 2,
-  telemetry: 3,
-  billing: 3,
-  providers: 3,
-  gateway: 4,
+  audit: 2,
+  auth: 3,
+  pricing: 3,
+  telemetry: 4,
+  billing: 4,
+  providers: 4,
+  routing: 5,
+  gateway: 5,
 };
 
 function walk(dir, out = []) {
