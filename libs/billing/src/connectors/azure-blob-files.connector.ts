@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { UnavailableError, ValidationError } from '@tollgate/core';
-import type { BillingFileFormat } from '../files/billing-file.formats';
+import { UnavailableError, ValidationError, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
 
 const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
@@ -14,8 +14,8 @@ const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
  */
 export class AzureBlobFilesConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as { container: string; prefix: string; format?: BillingFileFormat };
-    const credentials = ctx.credentials as { connectionString?: string } | undefined;
+    const settings = parseOrThrow(sourceSettingsSchemas['azure-blob-files'].settings, ctx.settings, { prefix: 'settings' });
+    const credentials = ctx.credentials && parseOrThrow(sourceSettingsSchemas['azure-blob-files'].credentials, ctx.credentials, { prefix: 'credentials' });
     if (!credentials?.connectionString) throw ValidationError.field('credentials.connectionString', 'required');
     const container = BlobServiceClient.fromConnectionString(credentials.connectionString).getContainerClient(settings.container);
     try {

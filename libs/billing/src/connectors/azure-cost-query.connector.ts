@@ -2,18 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { UnavailableError, ValidationError } from '@tollgate/core';
+import { UnavailableError, ValidationError, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
-
-interface AzureQuerySettings {
-  scope: string;
-  endpoint: string;
-  authorityHost: string;
-  apiVersion: string;
-  type: 'ActualCost' | 'AmortizedCost';
-  grouping: { type: 'Dimension' | 'TagKey'; name: string }[];
-  restatementMonths: number;
-}
 
 interface QueryResponse {
   properties: { nextLink?: string | null; columns: { name: string; type: string }[]; rows: unknown[][] };
@@ -31,8 +22,8 @@ const MAX_THROTTLE_RETRIES = 5;
  */
 export class AzureCostQueryConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as unknown as AzureQuerySettings;
-    const credentials = ctx.credentials as { tenantId: string; clientId: string; clientSecret: string } | undefined;
+    const settings = parseOrThrow(sourceSettingsSchemas['azure-cost-query'].settings, ctx.settings, { prefix: 'settings' });
+    const credentials = ctx.credentials && parseOrThrow(sourceSettingsSchemas['azure-cost-query'].credentials, ctx.credentials, { prefix: 'credentials' });
     if (!credentials) throw ValidationError.field('credentials', 'an Azure cost query source needs tenantId, clientId and clientSecret');
     const { start, end } = syncWindow(ctx, settings.restatementMonths);
     const token = await this.token(settings, credentials);
@@ -72,7 +63,7 @@ export class AzureCostQueryConnector implements BillingConnector {
     };
   }
 
-  private async token(settings: AzureQuerySettings, credentials: { tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
+  private async token(settings: SourceSettings<'azure-cost-query'>, credentials: { tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
     const res = await fetch(`${settings.authorityHost.replace(/\/$/, '')}/${encodeURIComponent(credentials.tenantId)}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -123,7 +114,7 @@ function text(value: unknown): string | null {
   return typeof value === 'number' ? String(value) : String(value);
 }
 
-function focusRow(row: unknown[], index: Map<string, number>, settings: AzureQuerySettings): Record<string, string | null> {
+function focusRow(row: unknown[], index: Map<string, number>, settings: SourceSettings<'azure-cost-query'>): Record<string, string | null> {
   const get = (...names: string[]) => {
     for (const n of names) if (index.has(n)) return text(row[index.get(n)!]);
     return null;

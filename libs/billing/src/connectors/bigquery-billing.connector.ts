@@ -3,20 +3,9 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { BigQuery, BigQueryOptions } from '@google-cloud/bigquery';
 import { OAuth2Client } from 'google-auth-library';
-import { UnavailableError, ValidationError, parseDecimal, toMoneyString } from '@tollgate/core';
+import { UnavailableError, ValidationError, parseDecimal, toMoneyString, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
-
-interface BigQueryBillingSettings {
-  projectId: string;
-  /** `project.dataset.gcp_billing_export_v1_XXXX` (standard) or `…resource_v1_XXXX` (detailed, with resource names). */
-  table: string;
-  detailed: boolean;
-  /** The table is Google's FOCUS view over the export: rows already carry FOCUS columns. */
-  focusView: boolean;
-  location?: string;
-  apiEndpoint?: string;
-  restatementMonths: number;
-}
 
 const TABLE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/;
 
@@ -29,7 +18,7 @@ const TABLE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/;
  */
 export class BigQueryBillingConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as unknown as BigQueryBillingSettings;
+    const settings = parseOrThrow(sourceSettingsSchemas['gcp-bigquery'].settings, ctx.settings, { prefix: 'settings' });
     if (!TABLE.test(settings.table)) throw ValidationError.field('settings.table', 'a table name like project.dataset.gcp_billing_export_v1_XXXX');
     const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), 1));
     const months = ctx.period
@@ -74,7 +63,7 @@ WHERE invoice.month IN UNNEST(@months)`;
   }
 
   /** Google's FOCUS view: FOCUS columns as they are; timestamps, NUMERIC (Big) and label arrays turned into text. */
-  private async collectFocusView(client: BigQuery, settings: BigQueryBillingSettings, months: string[], workDir: string): Promise<CollectedInput> {
+  private async collectFocusView(client: BigQuery, settings: SourceSettings<'gcp-bigquery'>, months: string[], workDir: string): Promise<CollectedInput> {
     const path = join(workDir, 'bigquery-focus.ndjson');
     const out = createWriteStream(path);
     let count = 0;
@@ -106,7 +95,7 @@ WHERE invoice.month IN UNNEST(@months)`;
     };
   }
 
-  private options(settings: BigQueryBillingSettings, credentials: Record<string, unknown> | undefined): BigQueryOptions {
+  private options(settings: SourceSettings<'gcp-bigquery'>, credentials: Record<string, unknown> | undefined): BigQueryOptions {
     const options: BigQueryOptions = { projectId: settings.projectId, apiEndpoint: settings.apiEndpoint };
     if (credentials?.accessToken) {
       // A short-lived OAuth token (workload identity federation, or a test double): no key material stored.
@@ -148,7 +137,7 @@ interface BillingExportRow {
 const dec = (v: number | string | null | undefined) => (v === null || v === undefined ? null : parseDecimal(typeof v === 'number' ? String(v) : v));
 const ts = (v: { value: string } | string | null) => (v === null ? null : typeof v === 'string' ? v : v.value);
 
-function focusRow(r: BillingExportRow, settings: BigQueryBillingSettings): Record<string, string | null> {
+function focusRow(r: BillingExportRow, settings: SourceSettings<'gcp-bigquery'>): Record<string, string | null> {
   const cost = dec(r.cost);
   const credits = (r.credits ?? []).reduce((sum, c) => sum.plus(dec(c.amount) ?? 0), parseDecimal('0'));
   const net = cost === null ? null : toMoneyString(cost.plus(credits));

@@ -2,18 +2,9 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { CostExplorerClient, GetCostAndUsageCommand, GetCostAndUsageCommandInput, Group, ResultByTime } from '@aws-sdk/client-cost-explorer';
-import { UnavailableError } from '@tollgate/core';
+import { UnavailableError, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
-
-interface CostExplorerSettings {
-  region: string;
-  endpoint?: string;
-  granularity: 'DAILY' | 'HOURLY';
-  groupBy: { type: 'DIMENSION' | 'TAG' | 'COST_CATEGORY'; key: string }[];
-  effectiveCost: 'AmortizedCost' | 'NetAmortizedCost';
-  restatementMonths: number;
-  payerAccountId: string;
-}
 
 /**
  * AWS Cost Explorer GetCostAndUsage, every page (NextPageToken), written out as FOCUS rows (.ndjson) so the same
@@ -24,8 +15,8 @@ interface CostExplorerSettings {
  */
 export class CostExplorerConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as unknown as CostExplorerSettings;
-    const credentials = ctx.credentials as { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+    const settings = parseOrThrow(sourceSettingsSchemas['aws-cost-explorer'].settings, ctx.settings, { prefix: 'settings' });
+    const credentials = ctx.credentials && parseOrThrow(sourceSettingsSchemas['aws-cost-explorer'].credentials, ctx.credentials, { prefix: 'credentials' });
     const client = new CostExplorerClient({
       region: settings.region,
       endpoint: settings.endpoint,
@@ -82,7 +73,7 @@ function day(d: Date): string {
 }
 
 /** One Cost Explorer group as a FOCUS row; every value a string (the ingest SQL parses and validates them). */
-function focusRow(result: ResultByTime, group: Group, definitions: { Type?: string; Key?: string }[], settings: CostExplorerSettings): Record<string, string | null> {
+function focusRow(result: ResultByTime, group: Group, definitions: { Type?: string; Key?: string }[], settings: SourceSettings<'aws-cost-explorer'>): Record<string, string | null> {
   const row: Record<string, string | null> = {};
   const tags: Record<string, string> = {};
   (group.Keys ?? []).forEach((key, i) => {

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ValidationError } from '@tollgate/core';
-import type { BillingFileFormat } from '../files/billing-file.formats';
+import { ValidationError, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
 
 const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
@@ -13,7 +13,7 @@ const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
  */
 export class LocalFilesConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const { path, format, pattern } = ctx.settings as { path: string; format?: BillingFileFormat; pattern?: string };
+    const { path, format, pattern } = parseOrThrow(sourceSettingsSchemas['local-files'].settings, ctx.settings, { prefix: 'settings' });
     let stat;
     try {
       stat = statSync(path);

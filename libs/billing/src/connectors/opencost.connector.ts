@@ -1,14 +1,6 @@
-import { ValidationError, UnavailableError, parseDecimal, toMoneyString } from '@tollgate/core';
+import { ValidationError, UnavailableError, parseDecimal, toMoneyString, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween, syncWindow } from './billing.connector';
-
-interface OpenCostSettings {
-  endpoint: string;
-  aggregate: string;
-  step: string;
-  currency: string;
-  cluster?: string;
-  restatementMonths: number;
-}
 
 /** A self-hosted deployment and the OpenCost allocations that serve it (`tollgate.model_deployments.opencost_selector`). */
 export interface DeploymentSelector {
@@ -35,7 +27,7 @@ export class OpenCostConnector implements BillingConnector {
   constructor(private readonly deployments: () => Promise<DeploymentSelector[]>) {}
 
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as unknown as OpenCostSettings;
+    const settings = parseOrThrow(sourceSettingsSchemas['opencost'].settings, ctx.settings, { prefix: 'settings' });
     const { start, end } = syncWindow(ctx, settings.restatementMonths);
     const url = new URL(`${settings.endpoint.replace(/\/$/, '')}/allocation/compute`);
     url.searchParams.set('window', `${start.toISOString().slice(0, 19)}Z,${end.toISOString().slice(0, 19)}Z`);
@@ -73,7 +65,7 @@ export class OpenCostConnector implements BillingConnector {
 
 const num = (v: unknown) => toMoneyString(parseDecimal(typeof v === 'number' || typeof v === 'string' ? v : 0));
 
-function allocationRow(key: string, a: Allocation, settings: OpenCostSettings, selectors: DeploymentSelector[]): Record<string, unknown> {
+function allocationRow(key: string, a: Allocation, settings: SourceSettings<'opencost'>, selectors: DeploymentSelector[]): Record<string, unknown> {
   const props = a.properties ?? {};
   const labels = { ...(props.namespaceLabels ?? {}), ...(props.labels ?? {}) };
   const windowStart = a.window?.start ?? a.start ?? '';

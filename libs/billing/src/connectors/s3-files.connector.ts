@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { UnavailableError } from '@tollgate/core';
-import type { BillingFileFormat } from '../files/billing-file.formats';
+import { UnavailableError, parseOrThrow } from '@tollgate/core';
+import { sourceSettingsSchemas } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
 
 const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
@@ -16,8 +16,8 @@ const BILLING_FILE = /\.(csv|csv\.gz|parquet)$/i;
  */
 export class S3FilesConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
-    const settings = ctx.settings as { bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle?: boolean; format?: BillingFileFormat };
-    const credentials = ctx.credentials as { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+    const settings = parseOrThrow(sourceSettingsSchemas['s3-files'].settings, ctx.settings, { prefix: 'settings' });
+    const credentials = ctx.credentials && parseOrThrow(sourceSettingsSchemas['s3-files'].credentials, ctx.credentials, { prefix: 'credentials' });
     const client = new S3Client({ region: settings.region, endpoint: settings.endpoint, forcePathStyle: settings.forcePathStyle, credentials, maxAttempts: 5 });
     try {
       const objects: { key: string; etag: string }[] = [];

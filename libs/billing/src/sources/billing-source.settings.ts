@@ -145,3 +145,6 @@ export function parseSourceCredentials(kind: BillingSourceKind, credentials: unk
   if (credentials === undefined) return undefined;
   return parseOrThrow(schema, credentials, { prefix: 'credentials' }) as Record<string, unknown>;
 }
+
+/** The settings of a source of kind K as its schema outputs them (connectors parse stored settings, never cast). */
+export type SourceSettings<K extends BillingSourceKind> = z.output<(typeof sourceSettingsSchemas)[K]['settings']>;

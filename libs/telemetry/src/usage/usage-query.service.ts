@@ -153,44 +153,56 @@ export class UsageQueryService {
         GROUP BY ${keys.join(', ')}
       )
       ORDER BY ${keys.join(', ')}`;
-    // Positional rows (JSONCompactEachRow) parse markedly faster than keyed objects on day/hour grains' many rows.
-    const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONCompactEachRow' });
-    const raw = await result.json<unknown[]>();
-    const dims = query.groupBy.length;
-    const m = dims + 2; // first measure: after bucket, the group_by dimensions and currency
+    // Compact rows parse markedly faster than keyed objects on day/hour grains' many rows; the names row that
+    // JSONCompactEachRowWithNames sends first lets every cell still be read by its column name.
+    const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONCompactEachRowWithNames' });
+    const [names = [], ...raw] = await result.json<unknown[]>();
+    const column = columnIndex(names as string[]);
+    const at = {
+      bucket: column('bucket'),
+      currency: column('currency'),
+      requests: column('requests'),
+      errors: column('errors'),
+      estimatedCost: column('estimated_cost'),
+      providerCost: column('provider_cost'),
+      latencyBuckets: column('latency_buckets'),
+      dimensions: query.groupBy.map((d) => [d, column(d)] as const),
+      tokens: TOKEN_CLASSES.map((t) => [t, column(t)] as const),
+    };
     const rows = raw.map((r): UsageRow => {
-      const requests = num(r[m]);
-      const errors = num(r[m + 1]);
-      const latency = r[m + 12] as [number, number];
+      const requests = num(r[at.requests]);
+      const errors = num(r[at.errors]);
+      const latency = r[at.latencyBuckets] as [number, number];
       const group: UsageRow['group'] = {};
-      for (let i = 0; i < dims; i++) group[query.groupBy[i]] = r[1 + i] as string;
+      for (const [dimension, i] of at.dimensions) group[dimension] = r[i] as string;
+      const tokens = {} as Record<TokenClass, number>;
+      for (const [tokenClass, i] of at.tokens) tokens[tokenClass] = num(r[i]);
       return {
-        bucket: String(r[0]),
+        bucket: String(r[at.bucket]),
         group,
-        currency: String(r[dims + 1]),
+        currency: String(r[at.currency]),
         requests,
         errors,
         error_rate: requests ? Math.round((errors / requests) * 1e6) / 1e6 : 0,
-        tokens: {
-          // in TOKEN_CLASSES order, as selected above
-          input_tokens: num(r[m + 2]),
-          cached_input_tokens: num(r[m + 3]),
-          cache_write_tokens: num(r[m + 4]),
-          output_tokens: num(r[m + 5]),
-          reasoning_tokens: num(r[m + 6]),
-          audio_input_tokens: num(r[m + 7]),
-          audio_output_tokens: num(r[m + 8]),
-          image_tokens: num(r[m + 9]),
-        },
+        tokens,
         // Fixed 12-place decimal strings, formatted by ClickHouse (toDecimalString): no float, no JS decimal work.
-        estimated_cost: r[m + 10] as string,
-        provider_cost: r[m + 11] as string,
+        estimated_cost: r[at.estimatedCost] as string,
+        provider_cost: r[at.providerCost] as string,
         latency_p50_ms: requests ? LATENCY_BUCKETS[latency[0]].estimate : null,
         latency_p95_ms: requests ? LATENCY_BUCKETS[latency[1]].estimate : null,
       };
     });
     return { source: rollup ? 'rollup' : 'raw', table: rollup ? rollup.table : 'llm_requests', rows };
   }
+}
+
+/** Position of each named column in a compact answer; a missing one is a bug in the query above, not bad input. */
+function columnIndex(names: readonly string[]): (name: string) => number {
+  return (name) => {
+    const i = names.indexOf(name);
+    if (i < 0) throw new Error(`usage query answer has no column '${name}' (columns: ${names.join(', ')})`);
+    return i;
+  };
 }
 
 /** CSV for spreadsheets: one header line, RFC 4180 quoting, and text cells that could run as formulas neutralised. */
