@@ -16,13 +16,14 @@ import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
 import { FakeOpenCostServer } from '../support/fake-opencost.server';
 import { FakeBigQueryServer } from '../support/fake-bigquery.server';
 import { FakeAzureBlobServer } from '../support/fake-azure-blob.server';
+import { sharedDataset } from '../support/shared-datasets';
 
 /**
  * Billing through the api and the worker on the real stores: uploads, sources with encrypted credentials, on-demand
  * syncs through BullMQ, sync history, incremental cursors, and the S3 and Cost Explorer connectors with the real
  * AWS SDKs pointed at local doubles.
  */
-const DATASETS = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'billing');
+const DATASETS = sharedDataset('billing');
 const ORACLE = join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv');
 const MICROSOFT = join(DATASETS, 'focus-sample/focus-1.0_official_sample_microsoft.csv');
 const CUR = join(DATASETS, 'aws/aws-cur-legacy_focus_converters_sample-anonymous-aws-export-dataset.csv');

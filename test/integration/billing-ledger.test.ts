@@ -11,6 +11,7 @@ import { Stores } from '@tollgate/storage';
 import { BillingFileFormat, BillingInputError, BillingLedgerSync, ClickHouseFileAccess } from '@tollgate/billing';
 import { ValidationError } from '@tollgate/core';
 import { embeddedTarget, StoreTarget, tempDir } from '../support/test-env';
+import { sharedDataset } from '../support/shared-datasets';
 
 /**
  * The ledger against the real sample exports in ../shared/datasets/billing: every file ingests with totals per
@@ -18,7 +19,7 @@ import { embeddedTarget, StoreTarget, tempDir } from '../support/test-env';
  * the product's SQL), a re-sync changes nothing, a restated file replaces its period, and bad input fails the sync
  * naming the file and line with nothing committed.
  */
-const DATASETS = join(__dirname, '..', '..', '..', '..', 'shared', 'datasets', 'billing');
+const DATASETS = sharedDataset('billing');
 const FIXTURES = join(__dirname, '..', '..', '..', 'test', 'fixtures', 'billing');
 const ORACLE = join(DATASETS, 'focus-sample/focus-1.0_official_sample_oracle.csv');
 const FOCUS_1000 = join(DATASETS, 'focus-sample/focus-1.0_official_focus_sample_1000.csv');
