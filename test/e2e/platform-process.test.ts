@@ -54,6 +54,29 @@ describe('the npm start entry point (all-in-one process)', () => {
     assert.match(output.stdout, /"msg":"shutdown complete"/);
   });
 
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`stops completely on ${signal} to the \`npm start\` process (node under npm included): ports freed, shutdown logged`, async () => {
+      // npm runs the script through `sh -c`, which would not pass the signal on; the script execs node so npm's
+      // forwarded signal reaches it. --ignore-scripts skips prestart's rebuild, which other test files are reading.
+      const child = spawn('npm', ['start', '--ignore-scripts'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, TOLLGATE_DATA_DIR: dataDir, API_PORT: '0', PROXY_PORT: '0', WORKER_PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const output = { stdout: '', stderr: '' };
+      child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+      child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+      const urls = await urlsWhenRunning(child, output);
+      const exited = once(child, 'exit');
+      child.kill(signal);
+      await exited;
+      assert.match(output.stdout, new RegExp(`"msg":"shutdown complete","reason":"${signal}"`), output.stderr);
+      for (const [app, url] of Object.entries(urls)) {
+        await assert.rejects(fetch(`${url}/healthz`), (error: Error & { cause?: { code?: string } }) => error.cause?.code === 'ECONNREFUSED', `${app} still answers at ${url}`);
+      }
+    });
+  }
+
   it('refuses a bad variable with one clear line naming it', async () => {
     const { child, output } = start('platform', { TOLLGATE_DATA_DIR: dataDir, API_PORT: 'eighty', DATABASE_URL: 'mysql://db' });
     const [code] = await once(child, 'exit');
