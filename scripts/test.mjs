@@ -1,13 +1,13 @@
 // `npm test`: typecheck + build, the module-boundary check, then every unit (*.spec) and integration/e2e
 // (test/**/*.test) file under node's test runner. Ends with the runner's summary and `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const run = (args) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root }).status ?? 1;
+const run = (args, env = process.env) => spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env }).status ?? 1;
 
 if (run([join(root, 'scripts', 'build.mjs')]) !== 0) {
   console.log('typecheck failed\n0 passed, 1 failed');
@@ -36,20 +36,32 @@ const files = [
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
 
-const tapFile = join(mkdtempSync(join(tmpdir(), 'tollgate-test-')), 'results.tap');
-const status = run([
-  '--test',
-  '--test-concurrency=2',
-  '--test-timeout=300000',
-  '--test-reporter=spec',
-  '--test-reporter-destination=stdout',
-  '--test-reporter=tap',
-  `--test-reporter-destination=${tapFile}`,
-  ...files,
-]);
+// Every temp dir the tests (and the processes they start) make lands in one folder per run, removed at the end.
+const runTmp = mkdtempSync(join(tmpdir(), 'tollgate-test-run-'));
+const tapFile = join(runTmp, 'results.tap');
+// The code under test logs to test-output/logs/<file>.log (test/support/quiet-logs.ts); the report is specs only.
+rmSync(join(root, 'test-output', 'logs'), { recursive: true, force: true });
+const status = run(
+  [
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=300000',
+    '--no-warnings',
+    '--require',
+    join(dist, 'test', 'support', 'quiet-logs.js'),
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    ...files,
+  ],
+  { ...process.env, TMPDIR: runTmp },
+);
 const tap = readFileSync(tapFile, 'utf8');
+rmSync(runTmp, { recursive: true, force: true });
 const count = (label) => Number((tap.match(new RegExp(`^# ${label} (\\d+)$`, 'm')) ?? [0, '0'])[1]);
 const passed = count('pass');
 const failed = count('fail') + count('cancelled');
+if (process.env.TOLLGATE_TEST_LOGS !== 'inline') console.log('logs of the code under test: test-output/logs/ (TOLLGATE_TEST_LOGS=inline npm test shows them here)');
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(status === 0 && failed === 0 && passed > 0 ? 0 : 1);

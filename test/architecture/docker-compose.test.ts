@@ -55,6 +55,10 @@ describe('docker-compose.yml', () => {
     addFormats(ajv);
     // Compose durations are Go durations ("5s", "1m30s"), not ISO 8601 ones as in ajv-formats.
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/);
+    // Compose's own formats for port and subnet strings (checked by Compose itself, not by the schema).
+    ajv.addFormat('ports', /^((\[?[0-9a-fA-F.:]*\]?:)?\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+    ajv.addFormat('subnet_ip_address', /^[0-9a-fA-F.:]+\/\d{1,3}$/);
     const validate = ajv.compile(withoutLegacyIds(composeSchema) as Record<string, unknown>);
     const valid = validate(compose);
     assert.equal(valid, true, JSON.stringify(validate.errors, null, 2));

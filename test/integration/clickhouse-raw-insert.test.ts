@@ -5,7 +5,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ClickHouseClient, ClickHouseError, createClient } from '@clickhouse/client';
-import { createClickHouseClient, insertRawBody } from '@tollgate/storage';
+import { createClickHouseClient, insertRawBody, ClickHouseLogAdapter } from '@tollgate/storage';
 import { tempDir } from '../support/test-env';
 
 const tsv = (rows: string[][]) => Buffer.from(rows.map((r) => r.join('\t') + '\n').join(''), 'utf8');
@@ -88,7 +88,7 @@ describe('insertRawBody against a ClickHouse HTTP server', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('sends the same bytes as the request body, with the INSERT and settings in the query string', async () => {
-    const client = createClient({ url, database: 'tollgate' });
+    const client = createClient({ url, database: 'tollgate', log: { LoggerClass: ClickHouseLogAdapter } });
     const body = tsv([
       ['a', '2026-11-20 10:15:00.123', '1', 'ü € 😀'],
       ['b', '2026-11-20 10:15:01.000', '2', 'tab\\there'],

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@tollgate/core';
-import { Stores } from '@tollgate/storage';
+import { Stores, ClickHouseLogAdapter } from '@tollgate/storage';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createClient } from '@clickhouse/client';
@@ -127,7 +127,7 @@ describe('ClickHouseTelemetryWriter against scripted ClickHouse HTTP failures', 
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('retries a transient error with growing backoff, then splits a batch the server finds too large', async () => {
-    const client = createClient({ url });
+    const client = createClient({ url, log: { LoggerClass: ClickHouseLogAdapter } });
     const sleeps: number[] = [];
     const writer = new ClickHouseTelemetryWriter(client, { dedupe: false, flushIntervalMs: 1, initialBackoffMs: 100, sleep: async (ms) => void sleeps.push(ms) });
     const busy = { status: 503, body: 'Code: 202. DB::Exception: Too many simultaneous queries. Maximum: 100. (TOO_MANY_SIMULTANEOUS_QUERIES) (version 25.8.1.1)' };

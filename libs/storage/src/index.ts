@@ -9,3 +9,4 @@ export * from './postgres/postgres.options';
 export * from './queues/queue.backend';
 export * from './queues/queue-names';
 export * from './embedded/embedded-postgres';
+export * from './clickhouse/clickhouse.log-adapter';

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { ClickHouseClient, ClickHouseSettings, createClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { chdbInsertConnections } from './clickhouse.insert-connection';
+import { ClickHouseLogAdapter } from './clickhouse.log-adapter';
 
 /** Settings every Tollgate query runs with: decimals and 64-bit integers come back as strings, never floats. */
 const CLIENT_SETTINGS: ClickHouseSettings = {
@@ -9,6 +10,7 @@ const CLIENT_SETTINGS: ClickHouseSettings = {
   output_format_json_quote_64bit_integers: 1,
   date_time_input_format: 'best_effort',
 };
+const LOG = { LoggerClass: ClickHouseLogAdapter };
 
 export interface ClickHouseTarget {
   /** http(s):// URL of a ClickHouse server; undefined means chDB in this process under `embeddedDir`. */
@@ -23,7 +25,7 @@ export interface ClickHouseTarget {
  */
 export async function createClickHouseClient(target: ClickHouseTarget): Promise<ClickHouseClient> {
   if (target.url) {
-    const bootstrap = createClient({ url: target.url, clickhouse_settings: CLIENT_SETTINGS });
+    const bootstrap = createClient({ url: target.url, clickhouse_settings: CLIENT_SETTINGS, log: LOG });
     try {
       await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}` });
     } finally {
@@ -33,6 +35,7 @@ export async function createClickHouseClient(target: ClickHouseTarget): Promise<
       url: target.url,
       database: target.database,
       clickhouse_settings: CLIENT_SETTINGS,
+      log: LOG,
       max_open_connections: 20,
       keep_alive: { enabled: true },
     });
@@ -41,6 +44,7 @@ export async function createClickHouseClient(target: ClickHouseTarget): Promise<
   const client = createClient({
     connection: createChdbConnection({ path: target.embeddedDir }),
     clickhouse_settings: CLIENT_SETTINGS,
+    log: LOG,
   } as Parameters<typeof createClient>[0]);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target.database)}` });
   await client.command({ query: `USE ${quoteIdentifier(target.database)}` });
