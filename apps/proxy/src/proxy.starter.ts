@@ -5,6 +5,7 @@ import { ConfigError, ShutdownCoordinator, loadSecretKey } from '@tollgate/core'
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
 import { PRICING_ENTITIES, PriceOverrideRepository, PricingService, PushedPriceOverrideSource } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, CredentialCipher, PostgresCatalogueSource, ProviderCatalogue, proxyChannelToken } from '@tollgate/providers';
+import { FallbackPolicy, TargetSelector } from '@tollgate/routing';
 import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';
@@ -79,6 +80,8 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     closeSink = () => writer.close();
   }
   const catalogue = new ProviderCatalogue(source, { refreshMs: options.refreshMs, retryInitialMs: options.catalogueRetryMs, retryMaxMs: options.catalogueRetryMaxMs });
+  // Follows the catalogue from its first snapshot on: subscribed before the first load.
+  const routes = new TargetSelector(catalogue);
   // With the api as source the proxy boots whether or not the api answers yet (/readyz and early requests say the
   // catalogue is not loaded); reading PostgreSQL itself, which the launcher just migrated, a failed load is a fault.
   await catalogue.start({ retryUntilLoaded: remote });
@@ -93,6 +96,8 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   const upstream = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000, connections: 1024, pipelining: 1 });
   const context: ProxyContext = {
     catalogue,
+    routes,
+    fallback: new FallbackPolicy(),
     adapters: new AdapterRegistry(),
     upstream,
     spool,

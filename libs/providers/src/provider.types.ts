@@ -36,6 +36,11 @@ export interface ProviderTarget {
   providerAccount: string;
   region: string;
   gpuPool: string | null;
+  /**
+   * When the deployment was created, UTC ISO-8601 to the microsecond (`2026-01-02T03:04:05.123456Z`): fixed width,
+   * so comparing the strings compares the instants. Routing orders a model's deployments by it.
+   */
+  createdAt: string;
 }
 
 /** Per-kind settings stored in `providers.settings` (jsonb). */

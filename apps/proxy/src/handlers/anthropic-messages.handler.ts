@@ -1,7 +1,9 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { ProxyContext } from '../pipeline/proxy.context';
 import { ProxyHttpError } from '../pipeline/proxy-errors';
-import { Operation, authenticate, beginScope, guard, parseBody, readBody, runOperation } from '../pipeline/proxy.pipeline';
+import { guard, runOperation } from '../pipeline/operation.runner';
+import { Operation } from '../pipeline/proxy.operation';
+import { authenticate, beginScope, parseBody, readBody } from '../pipeline/request.reader';
 
 /** Headers of the caller's request that Anthropic defines and the upstream must see (beta features, version). */
 const FORWARDED = ['anthropic-version', 'anthropic-beta'];

@@ -2,7 +2,9 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatCompletionRequest, ProviderTarget, SseParser, openAiUsage, parseJson } from '@tollgate/providers';
 import { ProxyContext } from '../pipeline/proxy.context';
 import { ProxyHttpError } from '../pipeline/proxy-errors';
-import { Operation, authenticate, beginScope, guard, parseBody, readBody, runOperation } from '../pipeline/proxy.pipeline';
+import { guard, runOperation } from '../pipeline/operation.runner';
+import { Operation } from '../pipeline/proxy.operation';
+import { authenticate, beginScope, parseBody, readBody } from '../pipeline/request.reader';
 
 function validateChat(body: Record<string, unknown>): ChatCompletionRequest {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
@@ -145,7 +147,7 @@ export function handleModels(ctx: ProxyContext, req: IncomingMessage, res: Serve
     const authenticated = authenticate(ctx, req);
     const key = authenticated instanceof Promise ? await authenticated : authenticated;
     const models = ctx.catalogue.listModels().filter((m) => !key.allowedModels || key.allowedModels.includes(m));
-    const data = models.map((id) => ({ id, object: 'model', created: 0, owned_by: ctx.catalogue.targets(id)?.[0]?.providerName ?? 'tollgate' }));
+    const data = models.map((id) => ({ id, object: 'model', created: 0, owned_by: ctx.routes.firstChoice(id)?.providerName ?? 'tollgate' }));
     const body = JSON.stringify({ object: 'list', data });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);

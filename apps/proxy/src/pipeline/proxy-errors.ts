@@ -1,6 +1,7 @@
 import { ServerResponse } from 'node:http';
 import { DomainError, ValidationError } from '@tollgate/core';
 import { CatalogueNotLoadedError } from '@tollgate/providers';
+import { RoutingError } from '@tollgate/routing';
 
 /** Thrown inside the pipeline to answer with a given status in OpenAI's error format. */
 export class ProxyHttpError extends Error {
@@ -36,6 +37,12 @@ export function toProxyHttpError(error: unknown): ProxyHttpError {
   if (error instanceof CatalogueNotLoadedError) {
     const retryAfter = String(Math.max(1, Math.ceil(error.retryInMs / 1000)));
     return new ProxyHttpError(503, error.message, 'api_error', 'catalogue_unavailable', null, 'catalogue_unavailable', { 'retry-after': retryAfter });
+  }
+  // Routing's refusals (no such model, no deployment for this endpoint) name the `model` parameter and keep the
+  // codes clients match on.
+  if (error instanceof RoutingError) {
+    const [status, type] = KIND_STATUS[error.kind];
+    return new ProxyHttpError(status, error.message, type, error.code, 'model');
   }
   if (error instanceof DomainError) {
     const [status, type] = KIND_STATUS[error.kind];

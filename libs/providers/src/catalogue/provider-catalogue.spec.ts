@@ -18,6 +18,7 @@ const SNAPSHOT: CatalogueSnapshot = {
       providerAccount: '',
       region: '',
       gpuPool: null,
+      createdAt: '2026-01-02T03:04:05.123456Z',
     },
   ],
   keys: [{ id: 'k1', name: 'svc', keyHash: hashSecret('tg-key'), defaults: {}, allowedModels: null }],
@@ -125,6 +126,26 @@ describe('ProviderCatalogue', () => {
     other.stop();
     await advance(60_000);
     assert.equal(stopped.calls, 1);
+  });
+
+  it('hands each applied snapshot to its snapshot listeners, and the current one to a listener added later', async () => {
+    const source = new ScriptedSource([SNAPSHOT]);
+    const catalogue = new ProviderCatalogue(source);
+    const early: CatalogueSnapshot[] = [];
+    catalogue.onSnapshot((snapshot) => early.push(snapshot));
+    assert.deepEqual(early, [], 'nothing loaded yet: nothing to hand out');
+    await catalogue.refresh();
+    const late: CatalogueSnapshot[] = [];
+    catalogue.onSnapshot((snapshot) => late.push(snapshot));
+    assert.deepEqual([early.length, late.length], [1, 1]);
+    assert.equal(late[0], early[0]);
+    const next: CatalogueSnapshot = { ...SNAPSHOT, keys: [] };
+    source.script(next);
+    await catalogue.refresh();
+    assert.deepEqual([early.at(-1), late.at(-1)], [next, next]);
+    source.script(down());
+    await assert.rejects(catalogue.refresh(), UnavailableError);
+    assert.deepEqual([early.length, late.length], [2, 2], 'a failed refresh hands out nothing');
   });
 
   it('by default (the all-in-one process) a failed first load throws and nothing keeps retrying', async () => {

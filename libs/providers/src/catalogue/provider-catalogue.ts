@@ -41,11 +41,13 @@ export class PostgresCatalogueSource implements CatalogueSource {
 
   async load(): Promise<CatalogueSnapshot> {
     const rows = await this.db.query(
+      // No ORDER BY: which deployment is tried first is routing's decision (@tollgate/routing), taken once per
+      // snapshot. created_at leaves as text to the microsecond, as a Date would cut it to the millisecond.
       `SELECT d.id AS deployment_id, d.model, d.upstream_model, d.provider_account, d.region, d.gpu_pool,
+              to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
               p.id AS provider_id, p.name, p.kind, p.base_url, p.settings, p.credentials_ciphertext
          FROM tollgate.model_deployments d JOIN tollgate.providers p ON p.id = d.provider_id
-        WHERE d.enabled AND p.enabled
-        ORDER BY d.model, d.created_at, d.id`,
+        WHERE d.enabled AND p.enabled`,
     );
     const keys = await this.db.query(
       `SELECT id, name, key_hash, defaults, allowed_models FROM tollgate.virtual_keys WHERE revoked_at IS NULL`,
@@ -70,6 +72,7 @@ export class PostgresCatalogueSource implements CatalogueSource {
         providerAccount: r.provider_account ?? '',
         region: r.region ?? '',
         gpuPool: r.gpu_pool ?? null,
+        createdAt: r.created_at,
       };
     });
     return {
@@ -223,7 +226,7 @@ export class ProviderCatalogue {
     this.timer.unref();
   }
 
-  /** Deployments serving `model`, in routing order. */
+  /** Deployments serving `model`, in the source's order: routing decides which one is tried first. */
   targets(model: string): ProviderTarget[] | undefined {
     return this.byModel.get(model);
   }
@@ -248,6 +251,18 @@ export class ProviderCatalogue {
   }
 
   private byPresented = new Map<string, VirtualKeyRecord>();
+
+  /**
+   * Calls `listener` with each snapshot as it is applied, and at once with the current one if loaded: a view derived
+   * from the catalogue (routing's table) is rebuilt once per snapshot instead of once per request.
+   */
+  onSnapshot(listener: (snapshot: CatalogueSnapshot) => void): void {
+    this.snapshotListeners.push(listener);
+    if (this.snapshot) listener(this.snapshot);
+  }
+
+  private snapshot?: CatalogueSnapshot;
+  private readonly snapshotListeners: ((snapshot: CatalogueSnapshot) => void)[] = [];
 
   listModels(): string[] {
     return this.models;
@@ -285,5 +300,7 @@ export class ProviderCatalogue {
     this.byKeyHash = new Map(snapshot.keys.map((k) => [k.keyHash, k]));
     this.byPresented = new Map();
     this.models = [...byModel.keys()].sort();
+    this.snapshot = snapshot;
+    for (const listener of this.snapshotListeners) listener(snapshot);
   }
 }
