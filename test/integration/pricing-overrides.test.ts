@@ -2,21 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job, Worker } from 'bullmq';
 import { apiStarter } from '../../apps/api/src';
-import {
-  PriceOverrideRepository,
-  PriceRestatementOutbox,
-  PriceRestatementProcessor,
-  PriceRestatementService,
-  PricingService,
-  type RestatementJobResult,
-} from '@tollgate/pricing';
+import { PriceRestatementProcessor, type RestatementJobResult } from '../../apps/worker/src/pricing/price-restatement.processor';
+import { PriceOverrideRepository, PriceRestatementOutbox, PricingService } from '@tollgate/pricing';
 import { QueueName } from '@tollgate/storage';
+import { LlmRequestRestatementService } from '@tollgate/telemetry';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
 
 // Overrides through the real API on the real stores (PostgreSQL + ClickHouse + queue); restatement jobs run by the
-// real processor on a BullMQ worker this test holds, so the test awaits the worker's own `completed` event (QueueEvents
-// on the embedded queue backend can stall when several workers start at once). Costs are computed by hand in the comments.
+// real processor (the worker's, applying them through telemetry's LlmRequestRestatementService) on a BullMQ worker
+// this test holds, so the test awaits the worker's own `completed` event (QueueEvents on the embedded queue backend
+// can stall when several workers start at once). Costs are computed by hand in the comments.
 
 interface RowState {
   estimated_cost: string;
@@ -66,7 +62,7 @@ for (const factory of storeTargets) {
       const repository = new PriceOverrideRepository(running.stores.dataSource);
       const processor = new PriceRestatementProcessor(
         running.stores.queues,
-        new PriceRestatementService(running.stores.clickhouse, new PricingService(repository), 2),
+        new LlmRequestRestatementService(running.stores.clickhouse, new PricingService(repository), 2),
         repository,
         new PriceRestatementOutbox(running.stores.dataSource, running.stores.queues),
       );
