@@ -229,6 +229,15 @@ for (const factory of storeTargets) {
       const inconsistent = await call('GET', '/v1/prices/quote?provider=openai&model=gpt-4o&input_tokens=5&cached_input_tokens=9');
       assert.equal(inconsistent.status, 400);
       assert.equal(inconsistent.body.error.problems[0].field, 'input_tokens');
+      // The 5-minute share of the cache writes may still be named: with the 1-hour ones it makes up cache_write_tokens.
+      const claude = '/v1/prices/quote?provider=anthropic&model=claude-sonnet-4-5&at=2026-02-01T00:00:00Z&input_tokens=10000&output_tokens=10&cache_write_1h_tokens=1000';
+      const whole = await call('GET', `${claude}&cache_write_tokens=5000`);
+      const split = await call('GET', `${claude}&cache_write_5m_tokens=4000`);
+      assert.equal(split.status, 200, JSON.stringify(split.body));
+      assert.deepEqual([split.body.cost, split.body.breakdown], [whole.body.cost, whole.body.breakdown]);
+      const overSplit = await call('GET', `${claude}&cache_write_tokens=4000&cache_write_5m_tokens=4000`);
+      assert.equal(overSplit.status, 400);
+      assert.equal(overSplit.body.error.problems[0].field, 'cache_write_tokens');
     });
 
     it('lists overrides and audit-logs every change with who made it and the restated counts', async () => {
