@@ -2,21 +2,17 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Job, Worker } from 'bullmq';
 import { apiStarter } from '../../apps/api/src';
-import {
-  PriceOverrideRepository,
-  PriceRestatementOutbox,
-  PriceRestatementProcessor,
-  PriceRestatementService,
-  PricingService,
-  type RestatementJobResult,
-} from '@tollgate/pricing';
+import { PriceRestatementProcessor, type RestatementJobResult } from '../../apps/worker/src/pricing/price-restatement.processor';
+import { PriceOverrideRepository, PriceRestatementOutbox, PricingService } from '@tollgate/pricing';
 import { QueueName } from '@tollgate/storage';
+import { LlmRequestRestatementService } from '@tollgate/telemetry';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
 
 // Overrides through the real API on the real stores (PostgreSQL + ClickHouse + queue); restatement jobs run by the
-// real processor on a BullMQ worker this test holds, so the test awaits the worker's own `completed` event (QueueEvents
-// on the embedded queue backend can stall when several workers start at once). Costs are computed by hand in the comments.
+// real processor (the worker's, applying them through telemetry's LlmRequestRestatementService) on a BullMQ worker
+// this test holds, so the test awaits the worker's own `completed` event (QueueEvents on the embedded queue backend
+// can stall when several workers start at once). Costs are computed by hand in the comments.
 
 interface RowState {
   estimated_cost: string;
@@ -66,7 +62,7 @@ for (const factory of storeTargets) {
       const repository = new PriceOverrideRepository(running.stores.dataSource);
       const processor = new PriceRestatementProcessor(
         running.stores.queues,
-        new PriceRestatementService(running.stores.clickhouse, new PricingService(repository), 2),
+        new LlmRequestRestatementService(running.stores.clickhouse, new PricingService(repository), 2),
         repository,
         new PriceRestatementOutbox(running.stores.dataSource, running.stores.queues),
       );
@@ -233,6 +229,15 @@ for (const factory of storeTargets) {
       const inconsistent = await call('GET', '/v1/prices/quote?provider=openai&model=gpt-4o&input_tokens=5&cached_input_tokens=9');
       assert.equal(inconsistent.status, 400);
       assert.equal(inconsistent.body.error.problems[0].field, 'input_tokens');
+      // The 5-minute share of the cache writes may still be named: with the 1-hour ones it makes up cache_write_tokens.
+      const claude = '/v1/prices/quote?provider=anthropic&model=claude-sonnet-4-5&at=2026-02-01T00:00:00Z&input_tokens=10000&output_tokens=10&cache_write_1h_tokens=1000';
+      const whole = await call('GET', `${claude}&cache_write_tokens=5000`);
+      const split = await call('GET', `${claude}&cache_write_5m_tokens=4000`);
+      assert.equal(split.status, 200, JSON.stringify(split.body));
+      assert.deepEqual([split.body.cost, split.body.breakdown], [whole.body.cost, whole.body.breakdown]);
+      const overSplit = await call('GET', `${claude}&cache_write_tokens=4000&cache_write_5m_tokens=4000`);
+      assert.equal(overSplit.status, 400);
+      assert.equal(overSplit.body.error.problems[0].field, 'cache_write_tokens');
     });
 
     it('lists overrides and audit-logs every change with who made it and the restated counts', async () => {

@@ -1,10 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { BillingApiModule } from '@tollgate/billing';
-import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { DomainErrorFilter } from './errors/domain-error.filter';
+import { PricingApiModule } from './pricing/pricing-api.module';
 import { ProvidersApiModule } from './providers/providers-api.module';
 import { TelemetryApiModule } from './telemetry/telemetry-api.module';
 
@@ -13,7 +13,7 @@ export class ApiModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: ApiModule,
-      imports: [StorageModule.forStores(stores), PricingModule.forApi(), ProvidersApiModule, TelemetryApiModule, BillingApiModule],
+      imports: [StorageModule.forStores(stores), PricingApiModule, ProvidersApiModule, TelemetryApiModule, BillingApiModule],
       controllers: [healthController('api')],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };

@@ -72,7 +72,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     closeSink = () => collector.close();
   } else {
     source = new PostgresCatalogueSource(stores.dataSource, new CredentialCipher(loadSecretKey(stores.config)));
-    // Price overrides (custom prices, discounts) from PostgreSQL as an in-memory snapshot: priceSync on the hot path.
+    // Price overrides (custom prices, discounts) from PostgreSQL as an in-memory snapshot: priceRequestSync on the hot path.
     pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
     await pricing.start();
     const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 10 });

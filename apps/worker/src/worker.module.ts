@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { BillingWorkerModule } from '@tollgate/billing';
 import { StorageModule, Stores } from '@tollgate/storage';
+import { PricingWorkerModule } from './pricing/pricing-worker.module';
 import { SystemProcessor } from './processors/system.processor';
 
 @Module({})
@@ -10,7 +10,7 @@ export class WorkerModule {
   static forStores(stores: Stores): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [StorageModule.forStores(stores), PricingModule.forWorker(), BillingWorkerModule],
+      imports: [StorageModule.forStores(stores), PricingWorkerModule, BillingWorkerModule],
       controllers: [healthController('worker')],
       providers: [SystemProcessor],
     };

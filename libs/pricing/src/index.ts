@@ -1,7 +1,8 @@
 export * from './engine/token-usage';
 export * from './engine/price-quote';
 export { priceUsage, priceAt, scaleTable, type PriceTable, type UnitPrice } from './engine/price-table';
-export { PricingEngine, pricedModelNames, tierOfPriceRef } from './engine/pricing.engine';
+export { PricingEngine, tierOfPriceRef } from './engine/pricing.engine';
+export { priceRequest, isPriced, UNPRICED_REF, type RequestToPrice, type RequestPrice, type UnpricedResult } from './engine/price-request';
 export * from './catalog/price-catalog';
 export * from './pricing.errors';
 export * from './pricing.service';
@@ -13,7 +14,4 @@ export * from './overrides/price-override.json';
 export * from './overrides/price-override.service';
 export * from './restatement/price-restatement.job';
 export * from './restatement/price-restatement.outbox';
-export * from './restatement/price-restatement.service';
-export * from './restatement/price-restatement.processor';
-export * from './http/price-overrides.controller';
 export * from './pricing.module';

@@ -6,6 +6,7 @@ import { PricingService, type PriceOverrideSource } from './pricing.service';
 
 const at = new Date('2026-02-01T00:00:00Z');
 const usage = { input_tokens: 1_000_000, output_tokens: 0 };
+const gpt4o = { provider: 'openai', model: 'gpt-4o', usage, at };
 
 function customPrice(input: string): PriceOverride {
   const t = new Date('2026-01-01T00:00:00Z');
@@ -28,9 +29,9 @@ class CountingSource implements PriceOverrideSource {
 }
 
 describe('PricingService override snapshot', () => {
-  it('priceSync refuses to price before the first load instead of ignoring overrides', () => {
+  it('priceRequestSync refuses to price before the first load instead of ignoring overrides', () => {
     const service = new PricingService(new CountingSource([]));
-    assert.throws(() => service.priceSync('openai', 'gpt-4o', usage, at), UnavailableError);
+    assert.throws(() => service.priceRequestSync(gpt4o), UnavailableError);
   });
 
   it('prices from memory until the snapshot is stale or invalidated', async () => {
@@ -41,10 +42,10 @@ describe('PricingService override snapshot', () => {
     assert.equal((await service.price('openai', 'gpt-4o', usage, at)).cost.toFixed(), '2');
     source.overrides = [customPrice('3')];
     assert.equal((await service.price('openai', 'gpt-4o', usage, at)).cost.toFixed(), '2', 'cached snapshot');
-    assert.equal(service.priceSync('openai', 'gpt-4o', usage, at).cost.toFixed(), '2');
+    assert.equal(service.priceRequestSync(gpt4o).cost.toFixed(), '2');
     assert.equal(source.loads, 1);
     service.invalidate();
-    assert.equal((await service.price('openai', 'gpt-4o', usage, at)).cost.toFixed(), '3', 'reloaded after invalidate');
+    assert.equal((await service.priceRequest(gpt4o)).cost.toFixed(), '3', 'reloaded after invalidate');
     source.overrides = [customPrice('4')];
     now = 1000;
     assert.equal((await service.price('openai', 'gpt-4o', usage, at)).cost.toFixed(), '4', 'reloaded once stale');
@@ -60,6 +61,6 @@ describe('PricingService override snapshot', () => {
     service.invalidate();
     await assert.rejects(service.price('openai', 'gpt-4o', usage, at), UnavailableError);
     // The hot path keeps the last good snapshot.
-    assert.equal(service.priceSync('openai', 'gpt-4o', usage, at).cost.toFixed(), '2');
+    assert.equal(service.priceRequestSync(gpt4o).cost.toFixed(), '2');
   });
 });

@@ -3,6 +3,7 @@ import { PriceCatalog } from './catalog/price-catalog';
 import { PricingEngine } from './engine/pricing.engine';
 import type { PriceOptions, PriceQuote } from './engine/price-quote';
 import type { TokenUsage } from './engine/token-usage';
+import { priceRequest, type RequestPrice, type RequestToPrice } from './engine/price-request';
 import type { PriceOverride } from './overrides/price-override';
 
 /** Where overrides come from (PostgreSQL in production: PriceOverrideRepository). */
@@ -13,16 +14,16 @@ export interface PriceOverrideSource {
 
 export interface PricingServiceOptions {
   catalog?: PriceCatalog;
-  /** How old the in-memory override snapshot may get before `price()` reloads it, and the auto-refresh period. */
+  /** How old the in-memory override snapshot may get before `priceRequest()` / `price()` reload it, and the auto-refresh period. */
   refreshIntervalMs?: number;
   now?: () => number;
 }
 
 /**
  * Prices requests from the bundled catalog and the overrides. Overrides are held in memory as an immutable snapshot:
- * `priceSync` (the proxy's hot path) never touches the database; `price` reloads the snapshot first when it is older
- * than `refreshIntervalMs` or was invalidated (writes through PriceOverrideService invalidate it at once; other
- * processes pick a change up within one refresh interval).
+ * `priceRequestSync` (the proxy's hot path) never touches the database; `priceRequest` and `price` reload the
+ * snapshot first when it is older than `refreshIntervalMs` or was invalidated (writes through PriceOverrideService
+ * invalidate it at once; other processes pick a change up within one refresh interval).
  */
 export class PricingService {
   private readonly logger = new Logger('pricing');
@@ -44,19 +45,30 @@ export class PricingService {
     this.now = options.now ?? Date.now;
   }
 
-  /** Prices with an up-to-date override snapshot (reloads it when stale). Throws UnknownPriceError, ValidationError. */
-  async price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote> {
-    const engine = this.engine && !this.isStale() ? this.engine : await this.refresh();
-    return engine.price(provider, model, usage, at, opts);
+  /**
+   * A recorded request's price (see `priceRequest`) with an up-to-date override snapshot (reloads it when stale):
+   * the quote, or the unpriced result. Throws ValidationError for inconsistent counts, UnavailableError when the
+   * overrides cannot be loaded.
+   */
+  async priceRequest(request: RequestToPrice): Promise<RequestPrice> {
+    return priceRequest(await this.current(), request);
   }
 
   /**
-   * Prices from the current snapshot without I/O. Requires one completed `refresh()` (or `start()`); throws
-   * UnavailableError before that rather than silently ignoring overrides.
+   * The same from the current snapshot without I/O (the proxy's hot path). Requires one completed `refresh()` (or
+   * `start()`); throws UnavailableError before that rather than silently ignoring overrides.
    */
-  priceSync(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): PriceQuote {
+  priceRequestSync(request: RequestToPrice): RequestPrice {
     if (!this.engine) throw new UnavailableError('price overrides not loaded yet: await PricingService.start() first');
-    return this.engine.price(provider, model, usage, at, opts);
+    return priceRequest(this.engine, request);
+  }
+
+  /**
+   * A quote for any (provider, model names, usage) — `GET /v1/prices/quote`, where nothing pricing it is an answer
+   * (UnknownPriceError, a 404) rather than a cost of 0. Recorded requests are priced with `priceRequest`.
+   */
+  async price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote> {
+    return (await this.current()).price(provider, model, usage, at, opts);
   }
 
   /** Reloads the override snapshot (concurrent callers share one load). */
@@ -105,6 +117,10 @@ export class PricingService {
   /** When the current snapshot was loaded (epoch ms; 0 = never). */
   get snapshotLoadedAt(): number {
     return this.loadedAt;
+  }
+
+  private current(): PricingEngine | Promise<PricingEngine> {
+    return this.engine && !this.isStale() ? this.engine : this.refresh();
   }
 
   private isStale(): boolean {

@@ -1,3 +1,5 @@
+import type { TokenUsage } from '@tollgate/pricing';
+
 /** Provider kinds, as stored in `tollgate.providers.kind`. */
 export type ProviderKind = 'openai' | 'azure_openai' | 'anthropic' | 'gemini' | 'vertex' | 'bedrock' | 'openai_compatible';
 
@@ -60,29 +62,6 @@ export interface ProviderSettings {
   streamUsage?: boolean;
 }
 
-/**
- * Token counts of one request, normalised across providers. Conventions (those of OpenAI's usage object):
- * `input` counts every prompt token, including the ones read from or written to the prompt cache;
- * `cachedInput` and `cacheWrite` are subsets of `input`; `output` counts every generated token including
- * reasoning; `reasoning` is a subset of `output`.
- */
-export interface TokenCounts {
-  input: number;
-  cachedInput: number;
-  cacheWrite: number;
-  /** Subset of `cacheWrite` written with Anthropic's 1-hour TTL (priced higher than the 5-minute default). */
-  cacheWrite1h: number;
-  output: number;
-  reasoning: number;
-  audioInput: number;
-  audioOutput: number;
-  image: number;
-}
-
-export function emptyTokenCounts(): TokenCounts {
-  return { input: 0, cachedInput: 0, cacheWrite: 0, cacheWrite1h: 0, output: 0, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 };
-}
-
 /** An HTTP request to send upstream (built by an adapter, sent by the gateway's pools). */
 export interface UpstreamRequest {
   /** `scheme://host:port`, the key of the keep-alive pool. */
@@ -107,7 +86,8 @@ export interface ChatCallOptions {
 export interface TranslatedResponse {
   /** Body for the client in the format it asked for; `undefined` means forward the upstream bytes unchanged. */
   body?: string;
-  usage: TokenCounts | null;
+  /** Usage normalised to pricing's TokenUsage convention, every count present (null when the provider reported none). */
+  usage: Required<TokenUsage> | null;
   /** Model the provider reports it served. */
   servedModel?: string;
   /** Text produced, used to estimate tokens when `usage` is null. */
@@ -126,7 +106,7 @@ export interface OpenAiErrorBody {
 export interface StreamTranslator {
   push(chunk: Buffer): string | Buffer;
   end(): string | Buffer;
-  readonly usage: TokenCounts | null;
+  readonly usage: Required<TokenUsage> | null;
   /** Generated text so far (for estimating tokens when the provider reports none). */
   readonly outputText: string;
   /** The stream reached its terminal event (false for cut-off streams). */

@@ -7,3 +7,4 @@ export * from './collector/collector-token.service';
 export * from './usage/usage-query';
 export * from './usage/usage-query.service';
 export * from './writer/llm-request.tsv';
+export * from './restatement/llm-request-restatement.service';

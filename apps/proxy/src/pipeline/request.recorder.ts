@@ -1,8 +1,8 @@
 // What a request leaves behind: exactly one telemetry event (with every attempt), its price, its usage (as the
 // provider reported it, or estimated by the tokenizer) and the request counter.
 import { Logger, toMoneyString } from '@tollgate/core';
-import { PriceQuote, TokenUsage, pricedModelNames } from '@tollgate/pricing';
-import { ProviderTarget, TokenCounts, emptyTokenCounts } from '@tollgate/providers';
+import { PriceQuote, TokenUsage, UNPRICED_REF, emptyTokenUsage, isPriced } from '@tollgate/pricing';
+import { ProviderTarget } from '@tollgate/providers';
 import type { AttemptSummary, TelemetryEventInput } from '@tollgate/telemetry';
 import { ProxyContext } from './proxy.context';
 import { ProxyHttpError } from './proxy-errors';
@@ -16,39 +16,25 @@ export function attemptOf(target: ProviderTarget, status: number, errorClass: st
   return { provider: target.kind, model: target.upstreamModel, provider_account: target.providerAccount, status, error_class: errorClass, latency_ms: Math.round(endedAt - sentAt) };
 }
 
-function toTokenUsage(c: TokenCounts): TokenUsage {
-  return {
-    input_tokens: c.input,
-    cached_input_tokens: c.cachedInput,
-    cache_write_tokens: c.cacheWrite,
-    cache_write_1h_tokens: c.cacheWrite1h,
-    cache_write_5m_tokens: c.cacheWrite - c.cacheWrite1h,
-    output_tokens: c.output,
-    reasoning_tokens: c.reasoning,
-    audio_input_tokens: c.audioInput,
-    audio_output_tokens: c.audioOutput,
-    image_tokens: c.image,
-  };
-}
-
-export function price(ctx: ProxyContext, target: ProviderTarget, servedModel: string | undefined, usage: TokenCounts, at: Date): PriceQuote | null {
-  // Azure and Bedrock name deployments, not models: the served model (when reported) is the one the catalog knows.
-  // An override set on either name still wins over the catalog (the engine looks for overrides on both first).
+/** The request's price from the in-memory snapshot; null (recorded unpriced, cost 0, never dropped) when there is none. */
+export function price(ctx: ProxyContext, target: ProviderTarget, servedModel: string | undefined, usage: TokenUsage, at: Date): PriceQuote | null {
   try {
-    return ctx.pricing.priceSync(target.kind, pricedModelNames(target.upstreamModel, servedModel), toTokenUsage(usage), at, {
-      providerAccount: target.providerAccount || undefined,
-    });
+    const result = ctx.pricing.priceRequestSync({ provider: target.kind, model: target.upstreamModel, servedModel, usage, at, providerAccount: target.providerAccount });
+    return isPriced(result) ? result : null;
   } catch {
-    // No price under any name: the row is recorded unpriced (cost 0), never dropped.
+    // Counts the provider reported inconsistently, or no override snapshot yet: unpriced too, the request still recorded.
     return null;
   }
 }
 
-export interface Outcome {
+/** The counts of a request that has none (refused, failed upstream): shared, never written to. */
+const NO_USAGE: Readonly<Required<TokenUsage>> = Object.freeze(emptyTokenUsage());
+
+interface Outcome {
   target?: ProviderTarget;
   status: number;
   errorClass: string;
-  usage: TokenCounts | null;
+  usage: TokenUsage | null;
   usageSource: 'provider' | 'estimated';
   servedModel?: string;
   streamed: boolean;
@@ -58,7 +44,6 @@ export interface Outcome {
 
 export function record(ctx: ProxyContext, scope: RequestScope, outcome: Outcome, attempts: AttemptSummary[]): void {
   const target = outcome.target;
-  const usage = outcome.usage ?? emptyTokenCounts();
   const event: TelemetryEventInput = {
     request_id: scope.requestId,
     ts: new Date(scope.startedWall).toISOString(),
@@ -76,21 +61,14 @@ export function record(ctx: ProxyContext, scope: RequestScope, outcome: Outcome,
     fallback_from: attempts.length > 1 ? `${attempts[0].provider}/${attempts[0].model}` : '',
     status: outcome.status,
     error_class: outcome.errorClass,
-    input_tokens: usage.input,
-    cached_input_tokens: usage.cachedInput,
-    cache_write_tokens: usage.cacheWrite,
-    cache_write_1h_tokens: usage.cacheWrite1h,
-    output_tokens: usage.output,
-    reasoning_tokens: usage.reasoning,
-    audio_input_tokens: usage.audioInput,
-    audio_output_tokens: usage.audioOutput,
-    image_tokens: usage.image,
+    // The adapter's usage object, under the event's own field names: copied in, not converted.
+    ...(outcome.usage ?? NO_USAGE),
     usage_source: outcome.usageSource,
     streamed: outcome.streamed,
     ttft_ms: outcome.ttftMs,
     latency_ms: Math.round(now() - scope.startedAt),
     estimated_cost: outcome.quote ? toMoneyString(outcome.quote.cost) : '0',
-    price_ref: outcome.quote?.price_ref ?? 'unpriced',
+    price_ref: outcome.quote?.price_ref ?? UNPRICED_REF,
     currency: outcome.quote?.currency ?? 'USD',
   };
   // A single attempt is the row itself; the list is kept when there were retries or fallbacks.
@@ -106,7 +84,7 @@ export function recordRejected(ctx: ProxyContext, scope: RequestScope | undefine
 }
 
 interface SettledUsage {
-  usage: TokenCounts;
+  usage: TokenUsage;
   source: 'provider' | 'estimated';
 }
 
@@ -114,14 +92,14 @@ interface SettledUsage {
  * The provider's usage as reported (synchronously, the common case), or else an estimate by the tokenizer thread.
  * The output text is only asked for when it is needed: a stream's text means parsing every content chunk again.
  */
-export function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenCounts | null, output: { readonly outputText?: string }): SettledUsage | Promise<SettledUsage> {
+export function settleUsage(ctx: ProxyContext, op: Operation, usage: TokenUsage | null, output: { readonly outputText?: string }): SettledUsage | Promise<SettledUsage> {
   return usage ? { usage, source: 'provider' } : estimateUsage(ctx, op, output.outputText);
 }
 
 async function estimateUsage(ctx: ProxyContext, op: Operation, outputText: string | undefined): Promise<SettledUsage> {
-  const estimated = emptyTokenCounts();
+  const estimated = emptyTokenUsage();
   try {
-    [estimated.input, estimated.output] = await Promise.all([op.estimatePromptTokens(), ctx.estimator.count(outputText ?? '')]);
+    [estimated.input_tokens, estimated.output_tokens] = await Promise.all([op.estimatePromptTokens(), ctx.estimator.count(outputText ?? '')]);
   } catch (error) {
     logger.warn('token estimate failed', { error });
   }

@@ -26,9 +26,10 @@ export const CLASS_DEFS: Record<PriceClass, ClassDef> = {
   input: { dims: d(...IN), value: (u) => u.input_tokens },
   cached_input: { dims: d(...IN, 'type=cache_read'), value: (u) => u.cached_input_tokens ?? 0 },
   cache_write: { dims: d(...IN, 'type=cache_write'), value: (u) => u.cache_write_tokens ?? 0 },
+  // The one place the 5-minute share is derived: every cache write not reported as 1-hour is a 5-minute one.
   cache_write_5m: {
     dims: d(...IN, 'type=cache_write', 'ttl=5m'),
-    value: (u) => u.cache_write_5m_tokens ?? Math.max(0, (u.cache_write_tokens ?? 0) - (u.cache_write_1h_tokens ?? 0)),
+    value: (u) => Math.max(0, (u.cache_write_tokens ?? 0) - (u.cache_write_1h_tokens ?? 0)),
   },
   cache_write_1h: { dims: d(...IN, 'type=cache_write', 'ttl=1h'), value: (u) => u.cache_write_1h_tokens ?? 0 },
   audio_input: { dims: d(...IN, 'modality=audio'), value: (u) => u.audio_input_tokens ?? 0 },

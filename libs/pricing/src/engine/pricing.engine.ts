@@ -114,15 +114,6 @@ export class PricingEngine {
   }
 }
 
-/**
- * The names a request's model is priced under: the model the provider reported serving (a dated snapshot, or the
- * model behind an Azure or Bedrock deployment name), when there is one, then the deployment's model. The proxy, the
- * collector and restatements all price by these, so a request keeps its price when it is restated.
- */
-export function pricedModelNames(model: string, servedModel?: string): string | readonly string[] {
-  return servedModel && servedModel !== model ? [servedModel, model] : model;
-}
-
 /** The tier a stored price_ref was computed for ('standard' when it names none). */
 export function tierOfPriceRef(priceRef: string): string {
   const match = /\+tier:([^=+]+)=/.exec(priceRef);

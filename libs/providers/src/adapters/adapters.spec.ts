@@ -91,9 +91,9 @@ describe('translation', () => {
   });
 
   it('normalises usage to the pricing convention (input includes cache, output includes reasoning)', () => {
-    assert.deepEqual(anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, cache_creation: { ephemeral_1h_input_tokens: 15, ephemeral_5m_input_tokens: 5 }, output_tokens: 7 }), { input: 125, cachedInput: 100, cacheWrite: 20, cacheWrite1h: 15, output: 7, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
-    assert.deepEqual(geminiUsage({ promptTokenCount: 50, cachedContentTokenCount: 30, candidatesTokenCount: 10, thoughtsTokenCount: 40 }), { input: 50, cachedInput: 30, cacheWrite: 0, cacheWrite1h: 0, output: 50, reasoning: 40, audioInput: 0, audioOutput: 0, image: 0 });
-    assert.deepEqual(bedrockUsage({ inputTokens: 10, cacheReadInputTokens: 5, cacheWriteInputTokens: 2, outputTokens: 3 }), { input: 17, cachedInput: 5, cacheWrite: 2, cacheWrite1h: 0, output: 3, reasoning: 0, audioInput: 0, audioOutput: 0, image: 0 });
+    assert.deepEqual(anthropicUsage({ input_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, cache_creation: { ephemeral_1h_input_tokens: 15, ephemeral_5m_input_tokens: 5 }, output_tokens: 7 }), { input_tokens: 125, cached_input_tokens: 100, cache_write_tokens: 20, cache_write_1h_tokens: 15, output_tokens: 7, reasoning_tokens: 0, audio_input_tokens: 0, audio_output_tokens: 0, image_tokens: 0 });
+    assert.deepEqual(geminiUsage({ promptTokenCount: 50, cachedContentTokenCount: 30, candidatesTokenCount: 10, thoughtsTokenCount: 40 }), { input_tokens: 50, cached_input_tokens: 30, cache_write_tokens: 0, cache_write_1h_tokens: 0, output_tokens: 50, reasoning_tokens: 40, audio_input_tokens: 0, audio_output_tokens: 0, image_tokens: 0 });
+    assert.deepEqual(bedrockUsage({ inputTokens: 10, cacheReadInputTokens: 5, cacheWriteInputTokens: 2, outputTokens: 3 }), { input_tokens: 17, cached_input_tokens: 5, cache_write_tokens: 2, cache_write_1h_tokens: 0, output_tokens: 3, reasoning_tokens: 0, audio_input_tokens: 0, audio_output_tokens: 0, image_tokens: 0 });
   });
 
   it('strips the usage-only chunk the client did not ask for, keeping everything else byte for byte', () => {
@@ -102,7 +102,7 @@ describe('translation', () => {
     const passthrough = new OpenAiStreamPassthrough(false);
     const out = passthrough.push(Buffer.from(content + usage + 'data: [DONE]\n\n')) + passthrough.end();
     assert.equal(out, content + 'data: [DONE]\n\n');
-    assert.deepEqual([passthrough.usage?.input, passthrough.usage?.output, passthrough.completed], [3, 1, true]);
+    assert.deepEqual([passthrough.usage?.input_tokens, passthrough.usage?.output_tokens, passthrough.completed], [3, 1, true]);
   });
 
   it('reads usage from the tail of a forwarded OpenAI body, not from look-alikes inside the content', () => {
@@ -114,7 +114,7 @@ describe('translation', () => {
       usage: { prompt_tokens: 12, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 4 } },
     });
     const out = adapter.chatResponse({} as never, Buffer.from(body));
-    assert.deepEqual([out.usage?.input, out.usage?.cachedInput, out.usage?.output, out.servedModel, out.body], [12, 4, 5, 'gpt-4o-mini-2024-07-18', undefined]);
+    assert.deepEqual([out.usage?.input_tokens, out.usage?.cached_input_tokens, out.usage?.output_tokens, out.servedModel, out.body], [12, 4, 5, 'gpt-4o-mini-2024-07-18', undefined]);
     const none = adapter.chatResponse({} as never, Buffer.from(JSON.stringify({ model: 'm', choices: [{ message: { content: 'say "usage" {' } }] })));
     assert.deepEqual([none.usage, none.outputText], [null, 'say "usage" {']);
   });

@@ -10,12 +10,12 @@ import {
   ProviderTarget,
   StreamContext,
   StreamTranslator,
-  TokenCounts,
   TranslatedResponse,
   UpstreamRequest,
-  emptyTokenCounts,
 } from '../provider.types';
+import { openAiUsageObject } from './openai-chunk.writer';
 import { ValidationError } from '@tollgate/core';
+import { emptyTokenUsage, type TokenUsage } from '@tollgate/pricing';
 
 const ANTHROPIC_BASE = 'https://api.anthropic.com';
 const DEFAULT_VERSION = '2023-06-01';
@@ -31,17 +31,17 @@ interface AnthropicUsage {
 }
 
 /**
- * Anthropic usage → TokenCounts. Anthropic's `input_tokens` excludes cache reads and writes, so they are added
- * back to make `input` the whole prompt (the TokenCounts convention).
+ * Anthropic usage → TokenUsage. Anthropic's `input_tokens` excludes cache reads and writes, so they are added
+ * back to make `input_tokens` the whole prompt (the TokenUsage convention).
  */
-export function anthropicUsage(usage: AnthropicUsage | null | undefined): TokenCounts | null {
+export function anthropicUsage(usage: AnthropicUsage | null | undefined): Required<TokenUsage> | null {
   if (!usage || typeof usage !== 'object') return null;
-  const counts = emptyTokenCounts();
-  counts.cachedInput = usage.cache_read_input_tokens ?? 0;
-  counts.cacheWrite = usage.cache_creation_input_tokens ?? 0;
-  counts.cacheWrite1h = Math.min(usage.cache_creation?.ephemeral_1h_input_tokens ?? 0, counts.cacheWrite);
-  counts.input = (usage.input_tokens ?? 0) + counts.cachedInput + counts.cacheWrite;
-  counts.output = usage.output_tokens ?? 0;
+  const counts = emptyTokenUsage();
+  counts.cached_input_tokens = usage.cache_read_input_tokens ?? 0;
+  counts.cache_write_tokens = usage.cache_creation_input_tokens ?? 0;
+  counts.cache_write_1h_tokens = Math.min(usage.cache_creation?.ephemeral_1h_input_tokens ?? 0, counts.cache_write_tokens);
+  counts.input_tokens = (usage.input_tokens ?? 0) + counts.cached_input_tokens + counts.cache_write_tokens;
+  counts.output_tokens = usage.output_tokens ?? 0;
   return counts;
 }
 
@@ -170,16 +170,6 @@ interface AnthropicResponse {
   usage: AnthropicUsage;
 }
 
-function openAiUsageObject(counts: TokenCounts) {
-  return {
-    prompt_tokens: counts.input,
-    completion_tokens: counts.output,
-    total_tokens: counts.input + counts.output,
-    prompt_tokens_details: { cached_tokens: counts.cachedInput },
-    completion_tokens_details: { reasoning_tokens: counts.reasoning },
-  };
-}
-
 /** Anthropic Messages → OpenAI chat; Anthropic native passthrough for `/v1/messages`. */
 export class AnthropicAdapter implements ProviderAdapter {
   readonly kinds = ['anthropic'] as const;
@@ -274,7 +264,7 @@ class AnthropicUsageAccumulator {
     }
   }
 
-  get usage(): TokenCounts | null {
+  get usage(): Required<TokenUsage> | null {
     return anthropicUsage(this.raw);
   }
 }

@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ValidationError } from '@tollgate/core';
+import { emptyTokenUsage, type TokenUsage } from '@tollgate/pricing';
 import { EventStreamDecoder } from '../wire/event-stream.decoder';
 import { errorTypeForStatus, openAiError, parseJson } from '../wire/endpoint';
 import {
@@ -12,10 +13,8 @@ import {
   ProviderTarget,
   StreamContext,
   StreamTranslator,
-  TokenCounts,
   TranslatedResponse,
   UpstreamRequest,
-  emptyTokenCounts,
 } from '../provider.types';
 import { OpenAiChunkWriter, openAiUsageObject } from './openai-chunk.writer';
 
@@ -26,14 +25,14 @@ interface BedrockUsage {
   cacheWriteInputTokens?: number;
 }
 
-/** Bedrock Converse usage → TokenCounts; like Anthropic, inputTokens excludes cache reads and writes. */
-export function bedrockUsage(usage: BedrockUsage | null | undefined): TokenCounts | null {
+/** Bedrock Converse usage → TokenUsage; like Anthropic, inputTokens excludes cache reads and writes. */
+export function bedrockUsage(usage: BedrockUsage | null | undefined): Required<TokenUsage> | null {
   if (!usage || typeof usage !== 'object') return null;
-  const counts = emptyTokenCounts();
-  counts.cachedInput = usage.cacheReadInputTokens ?? 0;
-  counts.cacheWrite = usage.cacheWriteInputTokens ?? 0;
-  counts.input = (usage.inputTokens ?? 0) + counts.cachedInput + counts.cacheWrite;
-  counts.output = usage.outputTokens ?? 0;
+  const counts = emptyTokenUsage();
+  counts.cached_input_tokens = usage.cacheReadInputTokens ?? 0;
+  counts.cache_write_tokens = usage.cacheWriteInputTokens ?? 0;
+  counts.input_tokens = (usage.inputTokens ?? 0) + counts.cached_input_tokens + counts.cache_write_tokens;
+  counts.output_tokens = usage.outputTokens ?? 0;
   return counts;
 }
 
@@ -187,7 +186,7 @@ class ConverseStreamTranslator implements StreamTranslator {
   private readonly toolIndexByBlock = new Map<number, number>();
   private finishReason = 'stop';
   private stopped = false;
-  usage: TokenCounts | null = null;
+  usage: Required<TokenUsage> | null = null;
   outputText = '';
   completed = false;
   streamError: string | null = null;

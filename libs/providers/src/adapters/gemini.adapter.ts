@@ -1,4 +1,5 @@
 import { ValidationError } from '@tollgate/core';
+import { emptyTokenUsage, type TokenUsage } from '@tollgate/pricing';
 import { SseParser } from '../wire/sse.parser';
 import { errorTypeForStatus, openAiError, parseJson, splitBaseUrl } from '../wire/endpoint';
 import {
@@ -10,10 +11,8 @@ import {
   ProviderTarget,
   StreamContext,
   StreamTranslator,
-  TokenCounts,
   TranslatedResponse,
   UpstreamRequest,
-  emptyTokenCounts,
 } from '../provider.types';
 import { OpenAiChunkWriter, openAiUsageObject } from './openai-chunk.writer';
 
@@ -26,16 +25,16 @@ interface GeminiUsage {
 }
 
 /**
- * Gemini usageMetadata → TokenCounts. promptTokenCount already includes cached content; thoughts are reported apart
+ * Gemini usageMetadata → TokenUsage. promptTokenCount already includes cached content; thoughts are reported apart
  * from candidates, so output = candidates + thoughts (reasoning = thoughts); tool-use prompt tokens are input.
  */
-export function geminiUsage(usage: GeminiUsage | null | undefined): TokenCounts | null {
+export function geminiUsage(usage: GeminiUsage | null | undefined): Required<TokenUsage> | null {
   if (!usage || typeof usage !== 'object') return null;
-  const counts = emptyTokenCounts();
-  counts.input = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
-  counts.cachedInput = usage.cachedContentTokenCount ?? 0;
-  counts.reasoning = usage.thoughtsTokenCount ?? 0;
-  counts.output = (usage.candidatesTokenCount ?? 0) + counts.reasoning;
+  const counts = emptyTokenUsage();
+  counts.input_tokens = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
+  counts.cached_input_tokens = usage.cachedContentTokenCount ?? 0;
+  counts.reasoning_tokens = usage.thoughtsTokenCount ?? 0;
+  counts.output_tokens = (usage.candidatesTokenCount ?? 0) + counts.reasoning_tokens;
   return counts;
 }
 
@@ -197,7 +196,7 @@ class GeminiToOpenAiStream implements StreamTranslator {
   private readonly writer: OpenAiChunkWriter;
   private finishReason: string | null = null;
   private sawToolCall = false;
-  usage: TokenCounts | null = null;
+  usage: Required<TokenUsage> | null = null;
   outputText = '';
   completed = false;
   streamError: string | null = null;

@@ -1,14 +1,15 @@
 import { sseData, SSE_DONE } from '../wire/sse.parser';
-import { StreamContext, TokenCounts } from '../provider.types';
+import type { TokenUsage } from '@tollgate/pricing';
+import { StreamContext } from '../provider.types';
 
-/** OpenAI usage object from TokenCounts (what translated responses report to OpenAI-format clients). */
-export function openAiUsageObject(counts: TokenCounts) {
+/** OpenAI usage object from a TokenUsage (what translated responses report to OpenAI-format clients). */
+export function openAiUsageObject(counts: Required<TokenUsage>) {
   return {
-    prompt_tokens: counts.input,
-    completion_tokens: counts.output,
-    total_tokens: counts.input + counts.output,
-    prompt_tokens_details: { cached_tokens: counts.cachedInput },
-    completion_tokens_details: { reasoning_tokens: counts.reasoning },
+    prompt_tokens: counts.input_tokens,
+    completion_tokens: counts.output_tokens,
+    total_tokens: counts.input_tokens + counts.output_tokens,
+    prompt_tokens_details: { cached_tokens: counts.cached_input_tokens },
+    completion_tokens_details: { reasoning_tokens: counts.reasoning_tokens },
   };
 }
 
@@ -51,7 +52,7 @@ export class OpenAiChunkWriter {
     return this.chunk({ tool_calls: [{ index, function: { arguments: partial } }] });
   }
 
-  finish(finishReason: string, usage: TokenCounts | null): string {
+  finish(finishReason: string, usage: Required<TokenUsage> | null): string {
     let out = this.chunk({}, finishReason);
     if (this.context.clientWantsUsage && usage) {
       out += sseData({ id: this.id, object: 'chat.completion.chunk', created: this.context.created, model: this.model, choices: [], usage: openAiUsageObject(usage) });

@@ -1,3 +1,4 @@
+import { emptyTokenUsage, type TokenUsage } from '@tollgate/pricing';
 import { SseParser } from '../wire/sse.parser';
 import { errorTypeForStatus, openAiError, parseJson, splitBaseUrl } from '../wire/endpoint';
 import {
@@ -8,10 +9,8 @@ import {
   ProviderTarget,
   StreamContext,
   StreamTranslator,
-  TokenCounts,
   TranslatedResponse,
   UpstreamRequest,
-  emptyTokenCounts,
 } from '../provider.types';
 
 const OPENAI_BASE = 'https://api.openai.com/v1';
@@ -27,16 +26,16 @@ interface OpenAiUsage {
   output_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
-/** OpenAI usage (chat, embeddings and Responses shapes) → TokenCounts. OpenAI already counts cached tokens inside prompt tokens. */
-export function openAiUsage(usage: OpenAiUsage | null | undefined): TokenCounts | null {
+/** OpenAI usage (chat, embeddings and Responses shapes) → TokenUsage. OpenAI already counts cached tokens inside prompt tokens. */
+export function openAiUsage(usage: OpenAiUsage | null | undefined): Required<TokenUsage> | null {
   if (!usage || typeof usage !== 'object') return null;
-  const counts = emptyTokenCounts();
-  counts.input = usage.prompt_tokens ?? usage.input_tokens ?? 0;
-  counts.output = usage.completion_tokens ?? usage.output_tokens ?? 0;
-  counts.cachedInput = usage.prompt_tokens_details?.cached_tokens ?? usage.input_tokens_details?.cached_tokens ?? 0;
-  counts.audioInput = usage.prompt_tokens_details?.audio_tokens ?? 0;
-  counts.reasoning = usage.completion_tokens_details?.reasoning_tokens ?? usage.output_tokens_details?.reasoning_tokens ?? 0;
-  counts.audioOutput = usage.completion_tokens_details?.audio_tokens ?? 0;
+  const counts = emptyTokenUsage();
+  counts.input_tokens = usage.prompt_tokens ?? usage.input_tokens ?? 0;
+  counts.output_tokens = usage.completion_tokens ?? usage.output_tokens ?? 0;
+  counts.cached_input_tokens = usage.prompt_tokens_details?.cached_tokens ?? usage.input_tokens_details?.cached_tokens ?? 0;
+  counts.audio_input_tokens = usage.prompt_tokens_details?.audio_tokens ?? 0;
+  counts.reasoning_tokens = usage.completion_tokens_details?.reasoning_tokens ?? usage.output_tokens_details?.reasoning_tokens ?? 0;
+  counts.audio_output_tokens = usage.completion_tokens_details?.audio_tokens ?? 0;
   return counts;
 }
 
@@ -123,7 +122,7 @@ export class OpenAiAdapter implements ProviderAdapter {
 export class OpenAiStreamPassthrough implements StreamTranslator {
   private readonly parser = new SseParser();
   private readonly contentData: string[] = [];
-  usage: TokenCounts | null = null;
+  usage: Required<TokenUsage> | null = null;
   completed = false;
   streamError: string | null = null;
   servedModel?: string;

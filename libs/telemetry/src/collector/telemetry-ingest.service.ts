@@ -1,13 +1,11 @@
 import { FieldProblem, PayloadTooLargeError, ValidationError } from '@tollgate/core';
-import { PriceOptions, PriceQuote, TokenUsage, UnknownPriceError, pricedModelNames } from '@tollgate/pricing';
-import { LlmRequestRow, toLlmRequestRow, UNPRICED_REF } from '../events/llm-request.row';
-import { TelemetryEvent, validateTelemetryEvents } from '../events/telemetry-event.schema';
+import { UNPRICED_REF, isPriced, type PriceQuote, type PricingService } from '@tollgate/pricing';
+import { LlmRequestRow, toLlmRequestRow } from '../events/llm-request.row';
+import { validateTelemetryEvents } from '../events/telemetry-event.schema';
 import { ClickHouseTelemetryWriter } from '../writer/clickhouse-telemetry.writer';
 
 /** What the collector needs from pricing (`PricingService` satisfies it). */
-export interface TelemetryPricer {
-  price(provider: string, model: string | readonly string[], usage: TokenUsage, at: Date, opts?: PriceOptions): Promise<PriceQuote>;
-}
+export type TelemetryPricer = Pick<PricingService, 'priceRequest'>;
 
 export interface IngestResult {
   /** Valid events: written now or already stored (re-sends are accepted, idempotently). */
@@ -25,21 +23,6 @@ export const MAX_EVENTS_PER_BATCH = 50_000;
 
 /** Version of a row first written by the collector; restatements write higher ones, so a re-send is always a duplicate. */
 const COLLECTED_VERSION = 1;
-
-export function usageOf(event: TelemetryEvent): TokenUsage {
-  return {
-    input_tokens: event.input_tokens,
-    cached_input_tokens: event.cached_input_tokens,
-    cache_write_tokens: event.cache_write_tokens,
-    cache_write_5m_tokens: event.cache_write_tokens - event.cache_write_1h_tokens,
-    cache_write_1h_tokens: event.cache_write_1h_tokens,
-    output_tokens: event.output_tokens,
-    reasoning_tokens: event.reasoning_tokens,
-    audio_input_tokens: event.audio_input_tokens,
-    audio_output_tokens: event.audio_output_tokens,
-    image_tokens: event.image_tokens,
-  };
-}
 
 /**
  * The collector's logic, transport-free: validate each event against the shared schema, price the ones that come
@@ -66,20 +49,23 @@ export class TelemetryIngestService {
           warnings.push({ index, field: 'estimated_cost', reason: `no pricing configured; stored with cost 0 and price_ref '${UNPRICED_REF}'` });
         } else {
           try {
-            quote = await this.pricer.price(event.provider, pricedModelNames(event.model, event.tags.served_model), usageOf(event), new Date(event.ts), {
-              providerAccount: event.provider_account || undefined,
+            // The event carries its counts under TokenUsage's names: it is the usage, no copy needed.
+            const price = await this.pricer.priceRequest({
+              provider: event.provider,
+              model: event.model,
+              servedModel: event.tags.served_model,
+              usage: event,
+              at: new Date(event.ts),
+              providerAccount: event.provider_account,
               tier: event.service_tier,
             });
+            if (isPriced(price)) quote = price;
+            // An unknown model is still a request that happened: kept at cost 0, findable for a later restatement.
+            else warnings.push({ index, field: 'model', reason: `${price.reason}; stored with cost 0 and price_ref '${UNPRICED_REF}'` });
           } catch (error) {
-            if (error instanceof UnknownPriceError) {
-              // An unknown model is still a request that happened: kept at cost 0, findable for a later restatement.
-              warnings.push({ index, field: 'model', reason: `${error.message}; stored with cost 0 and price_ref '${UNPRICED_REF}'` });
-            } else if (error instanceof ValidationError) {
-              for (const p of error.problems.length ? error.problems : [{ field: '(event)', reason: error.message }]) errors.push({ index, field: p.field, reason: p.reason });
-              continue;
-            } else {
-              throw error;
-            }
+            if (!(error instanceof ValidationError)) throw error;
+            for (const p of error.problems.length ? error.problems : [{ field: '(event)', reason: error.message }]) errors.push({ index, field: p.field, reason: p.reason });
+            continue;
           }
         }
       }

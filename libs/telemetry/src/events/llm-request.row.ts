@@ -1,21 +1,15 @@
 import { Dec, MONEY_SCALE, parseDecimal, toMoneyString } from '@tollgate/core';
+import { UNPRICED_REF, type PriceQuote, type TokenUsage } from '@tollgate/pricing';
 import { TelemetryEvent } from './telemetry-event.schema';
 
+/** The part of a pricing quote a row needs; kept structural so the row mapping does not depend on how it was made. */
+export type PriceQuoteLike = Pick<PriceQuote, 'cost' | 'currency' | 'price_ref'>;
+
 /**
- * The part of a pricing quote a row needs (`PricingService.price(...)` returns a superset). Kept structural so
- * the row mapping does not depend on how the quote was made.
+ * One `llm_requests` row as sent to ClickHouse (money as fixed-point strings). Its token columns are pricing's
+ * `TokenUsage`, every count present.
  */
-export interface PriceQuoteLike {
-  cost: Dec;
-  currency: string;
-  price_ref: string;
-}
-
-/** Price reference stored when no price is known for the model: cost 0, never dropped, easy to find and restate. */
-export const UNPRICED_REF = 'unpriced';
-
-/** One `llm_requests` row as sent to ClickHouse with JSONEachRow (money as fixed-point strings). */
-export interface LlmRequestRow {
+export interface LlmRequestRow extends Required<TokenUsage> {
   ts: string;
   request_id: string;
   feature: string;
@@ -35,15 +29,6 @@ export interface LlmRequestRow {
   fallback_from: string;
   status: number;
   error_class: string;
-  input_tokens: number;
-  cached_input_tokens: number;
-  cache_write_tokens: number;
-  cache_write_1h_tokens: number;
-  output_tokens: number;
-  reasoning_tokens: number;
-  audio_input_tokens: number;
-  audio_output_tokens: number;
-  image_tokens: number;
   usage_source: string;
   service_tier: string;
   streamed: boolean;
@@ -86,7 +71,7 @@ export function toClickHouseTime(iso: string | Date): string {
 
 /**
  * Maps a validated event to its row. Cost precedence: the event's own `estimated_cost` (the proxy priced it),
- * else the quote (priced on arrival), else 0 with price_ref 'unpriced'. A provider-reported cost is kept beside
+ * else the quote (priced on arrival), else 0 with price_ref UNPRICED_REF. A provider-reported cost is kept beside
  * the estimate, never instead of it.
  */
 export function toLlmRequestRow(event: TelemetryEvent, quote?: PriceQuoteLike, version = 1): LlmRequestRow {

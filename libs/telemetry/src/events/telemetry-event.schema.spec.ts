@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { toLlmRequestRow, UNPRICED_REF } from './llm-request.row';
-import { telemetryEventSchema, validateTelemetryEvents } from './telemetry-event.schema';
 import { Dec } from '@tollgate/core';
+import { UNPRICED_REF } from '@tollgate/pricing';
+import { toLlmRequestRow } from './llm-request.row';
+import { telemetryEventSchema, validateTelemetryEvents } from './telemetry-event.schema';
 
 const good = {
   request_id: 'r1',

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { FieldProblem, zodProblems } from '@tollgate/core';
-import { usageProblems } from '@tollgate/pricing';
+import { TOKEN_USAGE_FIELDS, usageProblems, type TokenUsageField } from '@tollgate/pricing';
 import { fastParseTelemetryEvent } from './telemetry-event.fast-path';
 
 const MAX_LABEL = 256;
 const label = z.string().max(MAX_LABEL).default('');
 const tokens = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
+/** The token counts: pricing's TokenUsage fields, flat on the event under the same names (absent = 0). */
+const tokenFields = Object.fromEntries(TOKEN_USAGE_FIELDS.map((field) => [field, tokens])) as Record<TokenUsageField, typeof tokens>;
 /** Money travels as a decimal string so no float ever touches it (a JSON number would). */
 const decimalString = z
   .string()
@@ -55,16 +57,7 @@ export const telemetryEventSchema = z.object({
   fallback_from: label,
   status: z.number().int().min(0).max(999),
   error_class: label,
-  input_tokens: tokens,
-  cached_input_tokens: tokens,
-  cache_write_tokens: tokens,
-  /** Part of cache_write_tokens written with the 1-hour TTL (Anthropic); the rest is 5-minute. */
-  cache_write_1h_tokens: tokens,
-  output_tokens: tokens,
-  reasoning_tokens: tokens,
-  audio_input_tokens: tokens,
-  audio_output_tokens: tokens,
-  image_tokens: tokens,
+  ...tokenFields,
   usage_source: z.enum(['provider', 'estimated']),
   service_tier: z.string().min(1).max(64).default('standard'),
   streamed: z.boolean().default(false),
@@ -101,8 +94,7 @@ export function validateTelemetryEvents(items: unknown[]): ValidatedBatch {
     const parsed = telemetryEventSchema.safeParse(item);
     if (parsed.success) {
       const e = parsed.data;
-      const problems = usageProblems({ ...e, cache_write_5m_tokens: e.cache_write_tokens - e.cache_write_1h_tokens });
-      if (e.cache_write_1h_tokens > e.cache_write_tokens) problems.push({ field: 'cache_write_1h_tokens', reason: 'exceeds cache_write_tokens (a subset of it)' });
+      const problems = usageProblems(e);
       if (problems.length) for (const p of problems) errors.push({ index, field: p.field, reason: p.reason });
       else valid.push({ index, event: e });
       return;

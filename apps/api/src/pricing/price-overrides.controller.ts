@@ -1,13 +1,16 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { NotFoundError, parseOrThrow } from '@tollgate/core';
-import { parseTokenUsage } from '../engine/token-usage';
-import type { PriceQuote } from '../engine/price-quote';
-import { OVERRIDE_KINDS } from '../overrides/price-override';
-import { overrideJson } from '../overrides/price-override.json';
-import { PriceOverrideService } from '../overrides/price-override.service';
-import { PricingService } from '../pricing.service';
-import { PriceRestatementOutbox } from '../restatement/price-restatement.outbox';
+import { NotFoundError, ValidationError, parseOrThrow } from '@tollgate/core';
+import {
+  OVERRIDE_KINDS,
+  PriceOverrideService,
+  PriceQuote,
+  PriceRestatementOutbox,
+  PricingService,
+  TokenUsage,
+  overrideJson,
+  parseTokenUsage,
+} from '@tollgate/pricing';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone' });
 const tokenParam = z.string().regex(/^\d+$/, 'must be a non-negative integer').transform(Number).optional();
@@ -47,7 +50,25 @@ function actorOf(header: string | undefined): string {
   return header?.trim() || 'api';
 }
 
-export function quoteJson(q: PriceQuote) {
+/**
+ * The quote's usage. `cache_write_5m_tokens` is still taken as a parameter although TokenUsage does not carry it
+ * (pricing derives the 5-minute share as cache_write − cache_write_1h): it stands for the cache writes when
+ * `cache_write_tokens` is absent, and may not exceed what `cache_write_tokens` leaves after the 1-hour writes.
+ */
+function quoteUsage(counts: Partial<Record<string, number>>): TokenUsage {
+  const { cache_write_5m_tokens: fiveMinute, ...given } = counts;
+  const defined = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Record<string, number>>;
+  if (fiveMinute !== undefined) {
+    const withOneHour = fiveMinute + (defined.cache_write_1h_tokens ?? 0);
+    if (defined.cache_write_tokens === undefined) defined.cache_write_tokens = withOneHour;
+    else if (withOneHour > defined.cache_write_tokens) {
+      throw ValidationError.of([{ field: 'cache_write_tokens', reason: 'cache_write_5m_tokens + cache_write_1h_tokens exceed cache_write_tokens' }], 'invalid token usage');
+    }
+  }
+  return parseTokenUsage({ input_tokens: 0, output_tokens: 0, ...defined }, '');
+}
+
+function quoteJson(q: PriceQuote) {
   return {
     cost: q.cost.toFixed(),
     currency: q.currency,
@@ -65,9 +86,9 @@ export function quoteJson(q: PriceQuote) {
 @Controller('v1/prices')
 export class PriceOverridesController {
   constructor(
-    private readonly overrides: PriceOverrideService,
-    private readonly pricing: PricingService,
-    private readonly restatements: PriceRestatementOutbox,
+    @Inject(PriceOverrideService) private readonly overrides: PriceOverrideService,
+    @Inject(PricingService) private readonly pricing: PricingService,
+    @Inject(PriceRestatementOutbox) private readonly restatements: PriceRestatementOutbox,
   ) {}
 
   @Post('overrides')
@@ -112,7 +133,7 @@ export class PriceOverridesController {
   @Get('quote')
   async quote(@Query() query: Record<string, string>) {
     const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
-    const usage = parseTokenUsage({ input_tokens: 0, output_tokens: 0, ...Object.fromEntries(Object.entries(counts).filter(([, v]) => v !== undefined)) }, '');
+    const usage = quoteUsage(counts);
     const quote = await this.pricing.price(provider, model, usage, at ? new Date(at) : new Date(), { providerAccount: provider_account, tier });
     return quoteJson(quote);
   }

@@ -1,11 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { Logger } from '@tollgate/core';
+import { PriceOverrideRepository, PriceRestatementOutbox, restatementJobSchema } from '@tollgate/pricing';
 import { AnyWorker, Job, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
-import { PriceOverrideRepository } from '../overrides/price-override.repository';
-import { restatementJobSchema } from './price-restatement.job';
-import { PriceRestatementOutbox } from './price-restatement.outbox';
-import { PriceRestatementService, type RestatementResult } from './price-restatement.service';
+import { LlmRequestRestatementService, type RestatementResult } from '@tollgate/telemetry';
 
 export type RestatementJobResult = RestatementResult & { job_id: string; override_id: string; revision: number };
 
@@ -13,8 +11,9 @@ export type RestatementJobResult = RestatementResult & { job_id: string; overrid
 const SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * Runs `restate` jobs of the `pricing` queue. Thin: checks the payload (a bad one is unrecoverable), restates,
- * records the count (job result, outbox row, audit log). Also sweeps the outbox for restatements left pending.
+ * Runs `restate` jobs of the `pricing` queue. Thin: checks the payload (a bad one is unrecoverable), has telemetry
+ * apply the price change pricing described (its scopes) to `llm_requests`, records the counts (job result, pricing's
+ * outbox row, audit log). Also sweeps the outbox for restatements left pending.
  */
 @Injectable()
 export class PriceRestatementProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,9 +23,9 @@ export class PriceRestatementProcessor implements OnApplicationBootstrap, OnAppl
 
   constructor(
     @Inject(QUEUES) private readonly queues: QueueBackend,
-    private readonly restatement: PriceRestatementService,
-    private readonly overrides: PriceOverrideRepository,
-    private readonly outbox: PriceRestatementOutbox,
+    @Inject(LlmRequestRestatementService) private readonly restatement: LlmRequestRestatementService,
+    @Inject(PriceOverrideRepository) private readonly overrides: PriceOverrideRepository,
+    @Inject(PriceRestatementOutbox) private readonly outbox: PriceRestatementOutbox,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -57,7 +56,7 @@ export class PriceRestatementProcessor implements OnApplicationBootstrap, OnAppl
     this.logger.info('job started', { queue: QueueName.Pricing, id: jobId, override_id: payload.override_id, reason: payload.reason });
     let result: RestatementResult;
     try {
-      result = await this.restatement.restate(payload);
+      result = await this.restatement.restate(payload.scopes);
     } catch (error) {
       if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
         await this.outbox.finish(jobId, 'failed', { error: error instanceof Error ? error.message : String(error) });

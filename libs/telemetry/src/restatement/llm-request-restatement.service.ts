@@ -1,11 +1,20 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Dec, Logger, ValidationError, toMoneyString } from '@tollgate/core';
-import { UnknownPriceError } from '../pricing.errors';
-import { pricedModelNames, tierOfPriceRef, type PricingEngine } from '../engine/pricing.engine';
-import type { TokenUsage } from '../engine/token-usage';
-import type { PricingService } from '../pricing.service';
-import type { RestatementJob, RestatementScope } from './price-restatement.job';
+import {
+  PricingEngine,
+  PricingService,
+  RequestPrice,
+  RestatementScope,
+  TOKEN_USAGE_FIELDS,
+  TokenUsage,
+  UNPRICED_REF,
+  emptyTokenUsage,
+  isPriced,
+  priceRequest,
+  tierOfPriceRef,
+} from '@tollgate/pricing';
 
+/** What one restatement did to `llm_requests` (the job's result, the outbox row's, the audit entry's). */
 export interface RestatementResult {
   /** Rows of the scopes read (latest version of each request). */
   rows_scanned: number;
@@ -27,19 +36,19 @@ export interface RestatementResult {
 
 type Row = Record<string, unknown> & { request_id: string; ts_ms: string; version: string; estimated_cost: string; price_ref: string; currency: string };
 
-/** price_ref of a request no price covered (the telemetry collector stores those with cost 0 under the same ref). */
-export const UNPRICED_REF = 'unpriced';
+/** The table this service re-versions (the telemetry lib owns it; ClickHouseTelemetryWriter writes its new requests). */
+const TABLE = 'llm_requests';
 
 /**
- * Re-prices stored requests after an override change. Reads the latest version of each `llm_requests` row in the
- * scope (FINAL, keyset-paginated on (ts, request_id), parameterised), re-prices it from its stored token counts with
- * one consistent override snapshot, and inserts a new version (version + 1) of each row whose estimated_cost or
- * price_ref changed. Everything else in the row is copied as stored — provider_cost included. When the table has the
- * telemetry lib's prev_* columns, the new version carries the superseded version's money there so rollups can apply
- * the difference instead of counting a second request. Inserts go to `llm_requests` only.
+ * Applies a price change pricing describes (its scopes) to the stored requests. Reads the latest version of each
+ * `llm_requests` row in a scope (FINAL, keyset-paginated on (ts, request_id), parameterised), re-prices it from its
+ * stored token counts with `priceRequest` over one consistent price snapshot, and inserts a new version
+ * (version + 1) of each row whose estimated_cost or price_ref changed. Everything else in the row is copied as
+ * stored — provider_cost included. When the table has the prev_* columns, the new version carries the superseded
+ * version's money there so rollups apply the difference instead of counting a second request.
  */
-export class PriceRestatementService {
-  private readonly logger = new Logger('pricing-restatement');
+export class LlmRequestRestatementService {
+  private readonly logger = new Logger('llm-request-restatement');
 
   constructor(
     private readonly clickhouse: ClickHouseClient,
@@ -47,10 +56,10 @@ export class PriceRestatementService {
     private readonly batchSize = 5000,
   ) {}
 
-  async restate(job: RestatementJob): Promise<RestatementResult> {
+  async restate(scopes: readonly RestatementScope[]): Promise<RestatementResult> {
     const engine = await this.pricing.refresh();
     const result: RestatementResult = { rows_scanned: 0, rows_changed: 0, rows_unpriced: 0, rows_invalid: 0, rows_currency_changed: 0 };
-    for (const scope of job.scopes) await this.restateScope(engine, scope, result);
+    for (const scope of scopes) await this.restateScope(engine, scope, result);
     return result;
   }
 
@@ -72,7 +81,7 @@ export class PriceRestatementService {
         }
       }
       if (changed.length) {
-        await this.clickhouse.insert({ table: 'llm_requests', values: changed, format: 'JSONEachRow' });
+        await this.clickhouse.insert({ table: TABLE, values: changed, format: 'JSONEachRow' });
         result.rows_changed += changed.length;
       }
       const last = rows[rows.length - 1];
@@ -86,7 +95,7 @@ export class PriceRestatementService {
     const result = await this.clickhouse.query({
       query: `
         SELECT *, toUnixTimestamp64Milli(ts) AS ts_ms
-        FROM llm_requests FINAL
+        FROM ${TABLE} FINAL
         WHERE provider = {provider:String}
           AND ts >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
           AND ({open_ended:Bool} OR ts < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC'))
@@ -117,49 +126,37 @@ export class PriceRestatementService {
 
   /** The row's next version, null when its price is unchanged, 'invalid' / 'currency' when it is left as stored. */
   private reprice(engine: PricingEngine, row: Row): Record<string, unknown> | null | 'invalid' | 'currency' {
-    const n = (key: string) => Number(row[key] ?? 0);
-    const usage: TokenUsage = {
-      input_tokens: n('input_tokens'),
-      cached_input_tokens: n('cached_input_tokens'),
-      cache_write_tokens: n('cache_write_tokens'),
-      cache_write_1h_tokens: n('cache_write_1h_tokens'),
-      output_tokens: n('output_tokens'),
-      reasoning_tokens: n('reasoning_tokens'),
-      audio_input_tokens: n('audio_input_tokens'),
-      audio_output_tokens: n('audio_output_tokens'),
-      image_tokens: n('image_tokens'),
-    };
-    // The tier comes from the row's service_tier column when the table has one, else from the tier named in price_ref.
-    const tier = typeof row.service_tier === 'string' && row.service_tier !== '' ? row.service_tier : tierOfPriceRef(row.price_ref);
-    let quote: { cost: Dec; price_ref: string; currency: string };
+    let price: RequestPrice;
     try {
-      quote = engine.price(String(row.provider), pricedModelNames(String(row.model), servedModelOf(row)), usage, new Date(Number(row.ts_ms)), {
-        providerAccount: String(row.provider_account ?? '') || undefined,
-        tier,
+      price = priceRequest(engine, {
+        provider: String(row.provider),
+        model: String(row.model),
+        servedModel: servedModelOf(row),
+        usage: storedUsage(row),
+        at: new Date(Number(row.ts_ms)),
+        providerAccount: String(row.provider_account ?? ''),
+        // The tier comes from the row's service_tier column when the table has one, else from the tier named in price_ref.
+        tier: typeof row.service_tier === 'string' && row.service_tier !== '' ? row.service_tier : tierOfPriceRef(row.price_ref),
       });
     } catch (error) {
-      if (error instanceof UnknownPriceError) {
-        quote = { cost: new Dec(0), price_ref: UNPRICED_REF, currency: row.currency };
-      } else if (error instanceof ValidationError) {
-        this.logger.warn('request left unrestated: inconsistent token counts', { request_id: row.request_id, reason: error.message });
-        return 'invalid';
-      } else {
-        throw error;
-      }
+      if (!(error instanceof ValidationError)) throw error;
+      this.logger.warn('request left unrestated: inconsistent token counts', { request_id: row.request_id, reason: error.message });
+      return 'invalid';
     }
-    const cost = toMoneyString(quote.cost);
-    if (new Dec(cost).equals(new Dec(row.estimated_cost)) && quote.price_ref === row.price_ref) return null;
     // An unpriced row (cost 0) may take any currency; a priced one keeps its own.
-    if (quote.currency !== row.currency && !new Dec(row.estimated_cost).isZero()) {
-      this.logger.warn('request left unrestated: the new price is in another currency', { request_id: row.request_id, from: row.currency, to: quote.currency });
+    const currency = isPriced(price) ? price.currency : row.currency;
+    const cost = toMoneyString(price.cost);
+    if (new Dec(cost).equals(new Dec(row.estimated_cost)) && price.price_ref === row.price_ref) return null;
+    if (currency !== row.currency && !new Dec(row.estimated_cost).isZero()) {
+      this.logger.warn('request left unrestated: the new price is in another currency', { request_id: row.request_id, from: row.currency, to: currency });
       return 'currency';
     }
     const { ts_ms: _tsMs, ...stored } = row;
     const next: Record<string, unknown> = {
       ...stored,
       estimated_cost: cost,
-      price_ref: quote.price_ref,
-      currency: quote.currency,
+      price_ref: price.price_ref,
+      currency,
       version: (BigInt(row.version) + 1n).toString(),
     };
     if ('prev_version' in row) {
@@ -169,6 +166,13 @@ export class PriceRestatementService {
     }
     return next;
   }
+}
+
+/** The stored token counts (a column the table lacks, such as cache_write_1h_tokens on an old table, counts 0). */
+function storedUsage(row: Row): TokenUsage {
+  const usage = emptyTokenUsage();
+  for (const field of TOKEN_USAGE_FIELDS) usage[field] = Number(row[field] ?? 0);
+  return usage;
 }
 
 /** The model the provider reported serving, as the proxy tagged it (tags is a Map column: an object in JSONEachRow). */
