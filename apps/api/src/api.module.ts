@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { BillingApiModule } from '@tollgate/billing';
 import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
+import { BillingApiModule } from './billing/billing-api.module';
 import { DomainErrorFilter } from './errors/domain-error.filter';
 import { ProvidersApiModule } from './providers/providers-api.module';
 import { TelemetryApiModule } from './telemetry/telemetry-api.module';

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { PricingModule } from '@tollgate/pricing';
 import { healthController } from '@tollgate/runtime';
-import { BillingWorkerModule } from '@tollgate/billing';
 import { StorageModule, Stores } from '@tollgate/storage';
+import { BillingWorkerModule } from './billing/billing-worker.module';
 import { SystemProcessor } from './processors/system.processor';
 
 @Module({})

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Logger, toMoneyString } from '@tollgate/core';
+import { Logger, hashSecret, toMoneyString } from '@tollgate/core';
 import { Attribution, resolveAttribution } from '@tollgate/gateway';
 import { PriceQuote, TokenUsage, pricedModelNames } from '@tollgate/pricing';
 import {
@@ -13,7 +13,6 @@ import {
   UpstreamRequest,
   VirtualKeyRecord,
   emptyTokenCounts,
-  hashSecret,
 } from '@tollgate/providers';
 import type { AttemptSummary, TelemetryEventInput } from '@tollgate/telemetry';
 import { ProxyContext } from './proxy.context';
