@@ -41,7 +41,7 @@ export class ApiTokenService {
   private readonly now: () => number;
 
   constructor(
-    private readonly tokens: ApiTokenRepository,
+    private readonly tokens: Pick<ApiTokenRepository, 'insert' | 'isLive' | 'countLive'>,
     private readonly audit: AuditLogService,
     private readonly config: AppConfig,
     private readonly options: ApiTokenServiceOptions = {},
