@@ -14,8 +14,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { launch } from '@tollgate/runtime';
-import { loadSecretKey } from '@tollgate/core';
-import { CredentialCipher, ProviderAdminService, proxyChannelToken } from '@tollgate/providers';
+import { AuditLogService } from '@tollgate/audit';
+import { proxyChannelToken } from '@tollgate/auth';
+import { CredentialCipher, loadSecretKey } from '@tollgate/core';
+import { ProviderAdminService } from '@tollgate/providers';
 import { ProcessStats, answeredRequests, spoolOptionsFromEnv, watchProcess } from './process-stats';
 
 type Shape = 'separate' | 'proxy' | 'all-in-one';
@@ -48,7 +50,11 @@ async function main() {
     for (const view of ['llm_usage_hourly_mv', 'llm_usage_daily_mv', 'llm_usage_daily_customer_mv']) await running.stores.clickhouse.command({ query: `DROP VIEW IF EXISTS ${view}` });
   }
   const secretKey = loadSecretKey(running.stores.config);
-  const admin = new ProviderAdminService(running.stores.dataSource, new CredentialCipher(secretKey));
+  const admin = new ProviderAdminService(
+    running.stores.dataSource,
+    new CredentialCipher(secretKey, 'provider-credentials'),
+    new AuditLogService(running.stores.dataSource),
+  );
   const provider = await admin.createProvider({ name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
   await admin.createDeployment(provider.id, { model: 'gpt-4o-mini' });
   const key = await admin.createVirtualKey({ name: 'bench', defaults: { feature: 'bench' } }, (d) => d as Record<string, string>);

@@ -52,6 +52,48 @@ describe('module boundary check', () => {
   });
 });
 
+describe('table ownership check', () => {
+  it("fails when a lib names another lib's table, naming the file, the table and its owner", () => {
+    const root = tree({
+      'libs/billing/src/sources/deployments.reader.ts': "export const sql = `SELECT id FROM tollgate.model_deployments WHERE enabled`;\n",
+      'libs/pricing/src/restatement/requests.reader.ts': "const at = 'https://example.com/*.csv'; const sql = `SELECT * FROM llm_requests FINAL`;\n",
+      'libs/telemetry/src/tokens.entity.ts': "@Entity({ schema: 'tollgate', name: 'api_tokens' })\nexport class T {}\n",
+    });
+    const result = check(root);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /libs\/billing\/src\/sources\/deployments\.reader\.ts:1: names PostgreSQL table tollgate\.model_deployments, owned by libs\/providers/);
+    // A `/*` inside a string is no comment: the table after it on the same line is still seen.
+    assert.match(result.stderr, /libs\/pricing\/src\/restatement\/requests\.reader\.ts:1: names ClickHouse table llm_requests, owned by libs\/telemetry/);
+    assert.match(result.stderr, /libs\/telemetry\/src\/tokens\.entity\.ts:1: names PostgreSQL table tollgate\.api_tokens, owned by libs\/auth/);
+  });
+
+  it('lets the owner name its tables, comments mention any table, and apps and tests stay out of the rule', () => {
+    const root = tree({
+      'libs/auth/src/tokens/api-token.repository.ts': "export const sql = 'SELECT 1 FROM tollgate.api_tokens';\n",
+      'libs/billing/src/connectors/opencost.connector.ts':
+        "/** Matches allocations to `tollgate.model_deployments.opencost_selector`. */\nexport const url = 'http://opencost'; // not llm_requests\n/* billing_lines and\n   tollgate.audit_log */\n",
+      'libs/billing/src/ledger/billing-ledger.repository.ts': 'export const sql = `SELECT 1 FROM billing_lines_staging`;\n',
+      'apps/api/src/index.ts': "export const sql = 'SELECT 1 FROM tollgate.api_tokens UNION SELECT 1 FROM llm_requests';\n",
+      'test/integration/x.test.ts': "export const sql = 'SELECT 1 FROM tollgate.audit_log';\n",
+    });
+    const result = check(root);
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  it('fails when a migration creates a table the ownership map lacks', () => {
+    const root = tree({
+      'libs/core/src/index.ts': 'export const a = 1;\n',
+      'migrations/clickhouse/0099_cost_rollups.up.sql': '-- CREATE TABLE commented_out\nCREATE TABLE IF NOT EXISTS cost_rollups (day Date) ENGINE = MergeTree ORDER BY day;\n',
+      'migrations/postgres/1799000000000-Budgets.ts': 'export const up = `CREATE TABLE tollgate.budgets (id uuid PRIMARY KEY)`;\n',
+    });
+    const result = check(root);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /migrations\/clickhouse\/0099_cost_rollups\.up\.sql: creates ClickHouse table cost_rollups, which has no owner; add it to TABLE_OWNERS/);
+    assert.match(result.stderr, /migrations\/postgres\/1799000000000-Budgets\.ts: creates PostgreSQL table tollgate\.budgets, which has no owner/);
+    assert.doesNotMatch(result.stderr, /commented_out/);
+  });
+});
+
 describe('nest-cli.json', () => {
   it('is in monorepo mode with a project for every app and lib folder', async () => {
     const { readFileSync, readdirSync } = await import('node:fs');

@@ -6,7 +6,7 @@ import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter, startProxy } from '../../apps/proxy/src';
 import { RunningProcess, launch } from '@tollgate/runtime';
 import { loadSecretKey } from '@tollgate/core';
-import { proxyChannelToken } from '@tollgate/providers';
+import { proxyChannelToken } from '@tollgate/auth';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { captureOutput } from '../support/output-capture';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';

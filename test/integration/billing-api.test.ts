@@ -256,7 +256,7 @@ for (const factory of storeTargets) {
       assert.equal(created.body.hasCredentials, true);
       assert.ok(!JSON.stringify(created.body).includes('super-secret-value'));
       const [row] = await app.stores.dataSource.query(`SELECT credentials_ciphertext FROM tollgate.billing_sources WHERE id = $1`, [created.body.id]);
-      assert.match(row.credentials_ciphertext, /^v1:/);
+      assert.match(row.credentials_ciphertext, /^v2:/);
       assert.ok(!row.credentials_ciphertext.includes('super-secret'));
 
       const schedulers = async () => (await app.stores.queues.queue(QueueName.BillingSync).getJobSchedulers()).map((s) => [s.key, s.every]);

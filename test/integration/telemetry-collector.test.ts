@@ -6,7 +6,9 @@ import { gzipSync } from 'node:zlib';
 import { apiStarter } from '../../apps/api/src';
 import { loadConfig, storeModes } from '@tollgate/core';
 import { launch, RunningProcess } from '@tollgate/runtime';
-import { ClickHouseTelemetryWriter, COLLECTOR_TOKEN_FILE, CollectorTokenService, LlmRequestRow, parseUsageQuery, telemetryEventSchema, toLlmRequestRow, UsageQueryService } from '@tollgate/telemetry';
+import { AuditLogService } from '@tollgate/audit';
+import { ApiTokenRepository, ApiTokenService, COLLECTOR_TOKEN_FILE } from '@tollgate/auth';
+import { ClickHouseTelemetryWriter, LlmRequestRow, parseUsageQuery, telemetryEventSchema, toLlmRequestRow, UsageQueryService } from '@tollgate/telemetry';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
 
@@ -26,7 +28,8 @@ for (const factory of storeTargets) {
         // Embedded mode generated a token at boot and wrote it where the log says.
         token = readFileSync(join(config.TOLLGATE_DATA_DIR, COLLECTOR_TOKEN_FILE), 'utf8').trim();
       } else {
-        token = await new CollectorTokenService(running.stores.dataSource, config).create('test');
+        const { dataSource } = running.stores;
+        token = await new ApiTokenService(new ApiTokenRepository(dataSource), new AuditLogService(dataSource), config).createCollectorToken('test');
       }
     });
     after(async () => {

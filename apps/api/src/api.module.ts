@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { BillingApiModule } from '@tollgate/billing';
 import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
+import { BillingApiModule } from './billing/billing-api.module';
 import { DomainErrorFilter } from './errors/domain-error.filter';
 import { PricingApiModule } from './pricing/pricing-api.module';
 import { ProvidersApiModule } from './providers/providers-api.module';

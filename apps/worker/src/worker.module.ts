@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { healthController } from '@tollgate/runtime';
-import { BillingWorkerModule } from '@tollgate/billing';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { PricingWorkerModule } from './pricing/pricing-worker.module';
+import { BillingWorkerModule } from './billing/billing-worker.module';
 import { SystemProcessor } from './processors/system.processor';
 
 @Module({})

@@ -7,3 +7,5 @@ export * from './money/money';
 export * from './logging/logger';
 export * from './lifecycle/shutdown.coordinator';
 export * from './config/secret-key';
+export * from './crypto/credential.cipher';
+export * from './crypto/secret-hash';

@@ -7,6 +7,6 @@ export { AdapterRegistry } from './adapters/adapter.registry';
 export { GeminiAdapter, geminiUsage, toGeminiRequest } from './adapters/gemini.adapter';
 export { BedrockAdapter, bedrockUsage, toConverseRequest } from './adapters/bedrock.adapter';
 export * from './wire/event-stream.decoder';
-export * from './credentials/credential.cipher';
 export * from './catalogue/provider-catalogue';
 export * from './admin/provider-admin.service';
+export * from './admin/self-hosted-deployments.service';

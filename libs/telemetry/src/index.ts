@@ -3,7 +3,6 @@ export * from './events/llm-request.row';
 export * from './writer/clickhouse-telemetry.writer';
 export * from './writer/clickhouse-error.classifier';
 export * from './collector/telemetry-ingest.service';
-export * from './collector/collector-token.service';
 export * from './usage/usage-query';
 export * from './usage/usage-query.service';
 export * from './writer/llm-request.tsv';

@@ -1,15 +1,18 @@
 import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig, APP_CONFIG, loadSecretKey } from '@tollgate/core';
+import { AuditLogService, AuditModule } from '@tollgate/audit';
+import { ApiTokenService, AuthModule } from '@tollgate/auth';
+import { AppConfig, APP_CONFIG, CredentialCipher, loadSecretKey } from '@tollgate/core';
 import { validateAttributionDefaults } from '@tollgate/gateway';
 import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
-import { CredentialCipher, ProviderAdminService } from '@tollgate/providers';
+import { ProviderAdminService } from '@tollgate/providers';
 
 @Controller('v1')
 export class ProvidersController {
   constructor(
     @Inject(ProviderAdminService) private readonly admin: ProviderAdminService,
     @Inject(PriceOverrideService) private readonly priceOverrides: PriceOverrideService,
+    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
   ) {}
 
   @Post('providers')
@@ -39,7 +42,7 @@ export class ProvidersController {
 
   @Post('api-tokens')
   createToken(@Body() body: unknown) {
-    return this.admin.createApiToken(body);
+    return this.tokens.create(body);
   }
 
   /**
@@ -49,7 +52,7 @@ export class ProvidersController {
    */
   @Get('internal/proxy-catalogue')
   async catalogue(@Headers('authorization') authorization: string | undefined) {
-    await this.admin.verifyApiToken(authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined, 'proxy');
+    await this.tokens.verifyBearer(authorization, 'proxy');
     const [catalogue, overrides] = await Promise.all([this.admin.catalogue(), this.priceOverrides.list({})]);
     return { ...catalogue, price_overrides: overrides.map(overrideJson) };
   }
@@ -75,17 +78,16 @@ export class VirtualKeysController {
   }
 }
 
-/** Providers, deployments, credentials (encrypted at rest), virtual keys and API tokens. */
+/** Providers, deployments, credentials (encrypted at rest), virtual keys, and API tokens (issued by @tollgate/auth). */
 @Module({
+  imports: [AuditModule, AuthModule],
   controllers: [ProvidersController, VirtualKeysController],
   providers: [
     {
       provide: ProviderAdminService,
-      inject: [DataSource, APP_CONFIG],
-      useFactory: (dataSource: DataSource, config: AppConfig) => {
-        const key = loadSecretKey(config);
-        return new ProviderAdminService(dataSource, new CredentialCipher(key), key);
-      },
+      inject: [DataSource, APP_CONFIG, AuditLogService],
+      useFactory: (dataSource: DataSource, config: AppConfig, audit: AuditLogService) =>
+        new ProviderAdminService(dataSource, new CredentialCipher(loadSecretKey(config), 'provider-credentials'), audit),
     },
   ],
 })

@@ -1,26 +1,25 @@
 import { Inject, Module, Optional, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '@tollgate/core';
+import { ApiTokenService, AuthModule } from '@tollgate/auth';
 import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
 import { CLICKHOUSE } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, CollectorTokenService, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
+import { ClickHouseTelemetryWriter, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
 import { TelemetryCollectorController } from './telemetry-collector.controller';
 import { UsageController } from './usage.controller';
 
 export const TELEMETRY_PRICING = Symbol('TELEMETRY_PRICING');
 
-/** Owns the writer's and the pricing snapshot's lifetimes: generated token at boot, flush at shutdown. */
+/** Owns the writer's and the pricing snapshot's lifetimes: generated collector token at boot, flush at shutdown. */
 class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(CollectorTokenService) private readonly tokens: CollectorTokenService,
+    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
     @Inject(ClickHouseTelemetryWriter) private readonly writer: ClickHouseTelemetryWriter,
     @Inject(TELEMETRY_PRICING) private readonly pricing: PricingService,
     @Optional() @Inject(PricingService) private readonly shared?: PricingService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.tokens.ensureBootstrapToken();
+    await this.tokens.ensureCollectorBootstrapToken();
     await this.pricing.start();
   }
 
@@ -33,6 +32,7 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 @Module({
+  imports: [AuthModule],
   controllers: [TelemetryCollectorController, UsageController],
   providers: [
     { provide: ClickHouseTelemetryWriter, useFactory: (clickhouse: ClickHouseClient) => new ClickHouseTelemetryWriter(clickhouse), inject: [CLICKHOUSE] },
@@ -47,11 +47,6 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       provide: TelemetryIngestService,
       useFactory: (writer: ClickHouseTelemetryWriter, pricing: PricingService) => new TelemetryIngestService(writer, pricing),
       inject: [ClickHouseTelemetryWriter, TELEMETRY_PRICING],
-    },
-    {
-      provide: CollectorTokenService,
-      useFactory: (dataSource: DataSource, config: AppConfig) => new CollectorTokenService(dataSource, config),
-      inject: [DataSource, APP_CONFIG],
     },
     { provide: UsageQueryService, useFactory: (clickhouse: ClickHouseClient) => new UsageQueryService(clickhouse), inject: [CLICKHOUSE] },
     TelemetryLifecycle,

@@ -1,6 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { CollectorTokenService, TelemetryIngestService } from '@tollgate/telemetry';
+import { ApiTokenService } from '@tollgate/auth';
+import { TelemetryIngestService } from '@tollgate/telemetry';
 import { readTelemetryBody } from './telemetry-body.reader';
 
 /**
@@ -11,13 +12,13 @@ import { readTelemetryBody } from './telemetry-body.reader';
 @Controller('v1/telemetry')
 export class TelemetryCollectorController {
   constructor(
-    @Inject(CollectorTokenService) private readonly tokens: CollectorTokenService,
+    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
     @Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService,
   ) {}
 
   @Post()
   async collect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.tokens.verify(req.headers.authorization);
+    await this.tokens.verifyBearer(req.headers.authorization, 'collector');
     const body = await readTelemetryBody(req);
     const result = await this.ingest.ingest(body.items);
     const errors = [...body.errors, ...result.errors].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
+import { hashSecret } from '@tollgate/core';
 import { resolveAttribution } from '@tollgate/gateway';
-import { VirtualKeyRecord, hashSecret } from '@tollgate/providers';
+import { VirtualKeyRecord } from '@tollgate/providers';
 import { ProxyContext } from './proxy.context';
 import { ProxyHttpError } from './proxy-errors';
 import { RequestScope } from './proxy.operation';

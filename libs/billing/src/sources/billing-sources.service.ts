@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
-import { APP_CONFIG, AppConfig, ConflictError, NotFoundError, parseOrThrow } from '@tollgate/core';
+import { APP_CONFIG, AppConfig, ConflictError, CredentialCipher, NotFoundError, loadSecretKey, parseOrThrow } from '@tollgate/core';
 import { QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
-import { BillingCredentialsCipher } from '../crypto/billing-credentials.cipher';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
 import {
   BillingSourceKind,
@@ -67,7 +66,7 @@ export function runView(r: BillingSyncRunEntity) {
 export class BillingSourcesService {
   private readonly sources: Repository<BillingSourceEntity>;
   private readonly runs: Repository<BillingSyncRunEntity>;
-  private readonly cipher: BillingCredentialsCipher;
+  private readonly cipher: CredentialCipher;
 
   constructor(
     dataSource: DataSource,
@@ -76,7 +75,7 @@ export class BillingSourcesService {
   ) {
     this.sources = dataSource.getRepository(BillingSourceEntity);
     this.runs = dataSource.getRepository(BillingSyncRunEntity);
-    this.cipher = BillingCredentialsCipher.fromConfig(config);
+    this.cipher = new CredentialCipher(loadSecretKey(config), 'billing-source-credentials');
   }
 
   async create(body: unknown): Promise<BillingSourceView> {

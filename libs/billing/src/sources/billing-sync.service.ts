@@ -12,7 +12,7 @@ import { BigQueryBillingConnector } from '../connectors/bigquery-billing.connect
 import { BillingConnector, CollectedInput } from '../connectors/billing.connector';
 import { CostExplorerConnector } from '../connectors/cost-explorer.connector';
 import { LocalFilesConnector } from '../connectors/local-files.connector';
-import { DeploymentSelector, OpenCostConnector } from '../connectors/opencost.connector';
+import { OpenCostConnector } from '../connectors/opencost.connector';
 import { GpuAllocationsRepository } from '../gpu/gpu-allocations.repository';
 import { S3FilesConnector } from '../connectors/s3-files.connector';
 import { BillingFileRef } from '../files/billing-file.ingester';
@@ -21,6 +21,7 @@ import { BillingInputError } from '../ledger/billing-ledger.repository';
 import { BillingLedgerSync } from '../ledger/billing-ledger.sync';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
 import { BillingSourcesService, runView } from './billing-sources.service';
+import { SELF_HOSTED_DEPLOYMENTS, SelfHostedDeploymentSource } from './self-hosted-deployments.port';
 
 export interface SyncOptions {
   /** Month to restate (YYYY-MM); omitted = what is new since the cursor. */
@@ -60,6 +61,7 @@ export class BillingSyncService {
     @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly sources: BillingSourcesService,
+    @Inject(SELF_HOSTED_DEPLOYMENTS) deployments: SelfHostedDeploymentSource,
   ) {
     this.runs = dataSource.getRepository(BillingSyncRunEntity);
     this.sourcesRepo = dataSource.getRepository(BillingSourceEntity);
@@ -67,13 +69,7 @@ export class BillingSyncService {
     this.fileAccess = ClickHouseFileAccess.fromConfig(config, this.workRoot);
     this.ledger = new BillingLedgerSync(clickhouse, this.fileAccess.pathForClickHouse);
     this.gpu = new GpuAllocationsRepository(clickhouse);
-    this.openCost = new OpenCostConnector(async () =>
-      (
-        (await dataSource.query(
-          `SELECT id, model, opencost_selector FROM tollgate.model_deployments WHERE opencost_selector IS NOT NULL AND enabled ORDER BY created_at, id`,
-        )) as { id: string; model: string; opencost_selector: DeploymentSelector['selector'] }[]
-      ).map((d) => ({ deploymentId: d.id, model: d.model, selector: d.opencost_selector })),
-    );
+    this.openCost = new OpenCostConnector(() => deployments.listSelfHostedDeployments());
   }
 
   get workDirectory(): string {

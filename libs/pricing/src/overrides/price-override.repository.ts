@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditLogService } from '@tollgate/audit';
 import { ConflictError, NotFoundError } from '@tollgate/core';
 import type { PriceOverrideSource } from '../pricing.service';
 import type { PriceOverride } from './price-override';
@@ -16,12 +17,16 @@ export interface OverrideListFilter {
 }
 
 /**
- * PostgreSQL access for price overrides and their audit trail. Every write runs in one transaction that takes a
- * table lock, checks for an overlapping effective range of the same (provider, model, account, kind, tier), writes the
- * row and its audit_log entry — so two concurrent writers cannot both slip an overlap in, and nothing is half-written.
+ * PostgreSQL access for price overrides. Every write runs in one transaction that takes a table lock, checks for an
+ * overlapping effective range of the same (provider, model, account, kind, tier), writes the row and records its
+ * audit entry (through @tollgate/audit, in the same transaction) — so two concurrent writers cannot both slip an
+ * overlap in, and nothing is half-written.
  */
 export class PriceOverrideRepository implements PriceOverrideSource {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auditLog = new AuditLogService(dataSource),
+  ) {}
 
   async listAll(): Promise<PriceOverride[]> {
     return this.dataSource.getRepository(PriceOverrideEntity).find({ order: { effective_from: 'ASC', id: 'ASC' } });
@@ -55,7 +60,7 @@ export class PriceOverrideRepository implements PriceOverrideSource {
       const repo = m.getRepository(PriceOverrideEntity);
       const saved = await repo.save(repo.create({ ...draft, revision: 1, created_by: actor, updated_by: actor }));
       const row = await repo.findOneByOrFail({ id: saved.id });
-      await appendAudit(m, actor, 'price_override.created', row.id, { after: row });
+      await this.auditLog.record({ actor, action: 'price_override.created', entity: 'price_override', entityId: row.id, details: { after: row } }, m);
       await beforeCommit?.(row, m);
       return row;
     });
@@ -77,7 +82,7 @@ export class PriceOverrideRepository implements PriceOverrideSource {
       const snapshot = { ...before };
       await repo.save(Object.assign(before, next, { revision: before.revision + 1, updated_at: new Date(), updated_by: actor }));
       const after = await repo.findOneByOrFail({ id });
-      await appendAudit(m, actor, 'price_override.corrected', id, { before: snapshot, after });
+      await this.auditLog.record({ actor, action: 'price_override.corrected', entity: 'price_override', entityId: id, details: { before: snapshot, after } }, m);
       await beforeCommit?.({ before: snapshot, after }, m);
       return { before: snapshot, after };
     });
@@ -90,28 +95,19 @@ export class PriceOverrideRepository implements PriceOverrideSource {
       const before = await repo.findOneBy({ id });
       if (!before) throw new NotFoundError('price override', id);
       await repo.delete({ id });
-      await appendAudit(m, actor, 'price_override.deleted', id, { before });
+      await this.auditLog.record({ actor, action: 'price_override.deleted', entity: 'price_override', entityId: id, details: { before } }, m);
       await beforeCommit?.(before, m);
       return before;
     });
   }
 
   /** Audit entries of one override, oldest first. */
-  async auditTrail(entityId: string): Promise<Array<{ at: Date; actor: string; action: string; details: Record<string, unknown> }>> {
-    return this.dataSource.query(
-      `SELECT at, actor, action, details FROM tollgate.audit_log WHERE entity IN ('price_override', 'price_restatement') AND entity_id = $1 ORDER BY id`,
-      [entityId],
-    );
+  auditTrail(entityId: string): Promise<Array<{ at: Date; actor: string; action: string; details: Record<string, unknown> }>> {
+    return this.auditLog.list({ entities: ['price_override', 'price_restatement'], entityId });
   }
 
-  async audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
-    await this.dataSource.query(`INSERT INTO tollgate.audit_log (actor, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)`, [
-      actor,
-      action,
-      entity,
-      entityId,
-      JSON.stringify(details),
-    ]);
+  audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
+    return this.auditLog.record({ actor, action, entity, entityId, details });
   }
 }
 
@@ -139,13 +135,4 @@ async function assertNoOverlap(m: EntityManager, d: PriceOverrideDraft, exceptId
         `for the same provider, model, account and kind${d.tier ? ` (tier ${d.tier})` : ''}; end that one first (PATCH its effective_to)`,
     );
   }
-}
-
-async function appendAudit(m: EntityManager, actor: string, action: string, id: string, details: Record<string, unknown>): Promise<void> {
-  await m.query(`INSERT INTO tollgate.audit_log (actor, action, entity, entity_id, details) VALUES ($1, $2, 'price_override', $3, $4::jsonb)`, [
-    actor,
-    action,
-    id,
-    JSON.stringify(details),
-  ]);
 }

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, NotFoundError, UnauthorizedError, parseOrThrow } from '@tollgate/core';
-import { CredentialCipher, isProxyChannelToken } from '../credentials/credential.cipher';
-import { CatalogueSnapshot, PostgresCatalogueSource, hashSecret } from '../catalogue/provider-catalogue';
+import { AuditLogService } from '@tollgate/audit';
+import { ConflictError, CredentialCipher, NotFoundError, hashSecret, parseOrThrow } from '@tollgate/core';
+import { CatalogueSnapshot, PostgresCatalogueSource } from '../catalogue/provider-catalogue';
 import { PROVIDER_KINDS } from '../provider.types';
 
 interface Queryable {
@@ -53,8 +53,6 @@ const keyInput = z
   })
   .strict();
 
-const tokenInput = z.object({ name, scope: z.enum(['collector', 'admin', 'proxy']) }).strict();
-
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   return parseOrThrow(schema, input, { whole: '(body)', context: 'invalid request' });
 }
@@ -62,16 +60,15 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
 const PROVIDER_COLUMNS = `id, name, kind, base_url, settings, enabled, created_at, updated_at, (credentials_ciphertext IS NOT NULL) AS has_credentials`;
 
 /**
- * Providers, deployments, virtual keys and API tokens (the api side of the proxy's catalogue). Credentials are
- * encrypted before they reach SQL and never returned; keys and tokens are returned once at creation and stored as
- * SHA-256 hashes. Every change is audit-logged.
+ * Providers, deployments and virtual keys (the api side of the proxy's catalogue). Credentials are encrypted (purpose
+ * `provider-credentials`) before they reach SQL and never returned; keys are returned once at creation and stored as
+ * hashSecret(key). Every change is audit-logged.
  */
 export class ProviderAdminService {
   constructor(
     private readonly db: Queryable,
     private readonly cipher: CredentialCipher,
-    /** The credentials key, for the derived proxy channel token. */
-    private readonly secretKey?: Buffer,
+    private readonly auditLog: AuditLogService,
   ) {}
 
   async createProvider(input: unknown, actor = 'api') {
@@ -156,31 +153,12 @@ export class ProviderAdminService {
     return rows[0];
   }
 
-  async createApiToken(input: unknown, actor = 'api') {
-    const data = parse(tokenInput, input);
-    const token = `tgt_${randomBytes(24).toString('base64url')}`;
-    const rows = await this.db.query(
-      `INSERT INTO tollgate.api_tokens (name, scope, token_hash, token_prefix) VALUES ($1, $2, $3, $4) RETURNING id, name, scope, token_prefix, created_at`,
-      [data.name, data.scope, hashSecret(token), token.slice(0, 10)],
-    );
-    await this.audit(actor, 'api_token.create', 'api_token', rows[0].id, { name: data.name, scope: data.scope });
-    return { ...rows[0], token };
-  }
-
-  /** Throws UnauthorizedError unless `token` is a live API token of `scope`. */
-  async verifyApiToken(token: string | undefined, scope: 'proxy' | 'collector' | 'admin'): Promise<void> {
-    if (!token) throw new UnauthorizedError('missing bearer token');
-    if (scope === 'proxy' && this.secretKey && isProxyChannelToken(this.secretKey, token)) return;
-    const rows = await this.db.query(`SELECT scope FROM tollgate.api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, [hashSecret(token)]);
-    if (!rows.length || rows[0].scope !== scope) throw new UnauthorizedError(`a live API token of scope '${scope}' is required`);
-  }
-
   /** The proxy's catalogue, credentials decrypted: only for the authenticated proxy channel. */
   catalogue(): Promise<CatalogueSnapshot> {
     return new PostgresCatalogueSource(this.db, this.cipher).load();
   }
 
-  private async audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
-    await this.db.query(`INSERT INTO tollgate.audit_log (actor, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5)`, [actor, action, entity, entityId, JSON.stringify(details)]);
+  private audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
+    return this.auditLog.record({ actor, action, entity, entityId, details });
   }
 }

@@ -1,7 +1,7 @@
 import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnavailableError, setLogLevel } from '@tollgate/core';
-import { CatalogueNotLoadedError, CatalogueSnapshot, CatalogueSource, ProviderCatalogue, hashSecret } from './provider-catalogue';
+import { UnavailableError, hashSecret, setLogLevel } from '@tollgate/core';
+import { CatalogueNotLoadedError, CatalogueSnapshot, CatalogueSource, ProviderCatalogue } from './provider-catalogue';
 
 const SNAPSHOT: CatalogueSnapshot = {
   targets: [

@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
-import { Logger, UnavailableError } from '@tollgate/core';
-import { ProviderKind, ProviderSettings, ProviderTarget } from '../provider.types';
-import { CredentialCipher } from '../credentials/credential.cipher';
+import { CredentialCipher, Logger, UnavailableError, hashSecret } from '@tollgate/core';
+import { ProviderCredentials, ProviderKind, ProviderSettings, ProviderTarget } from '../provider.types';
 
 /** A virtual key as the proxy needs it: looked up by the SHA-256 of the presented key. */
 export interface VirtualKeyRecord {
@@ -21,11 +19,6 @@ export interface CatalogueSnapshot {
 /** Where the snapshot comes from: PostgreSQL in the all-in-one process, the api over HTTP for a separate proxy. */
 export interface CatalogueSource {
   load(): Promise<CatalogueSnapshot>;
-}
-
-/** SHA-256 hex of a virtual key or API token: what is stored and looked up, never the key itself. */
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
 interface Queryable {
@@ -56,7 +49,7 @@ export class PostgresCatalogueSource implements CatalogueSource {
     const targets = rows.map((r): ProviderTarget => {
       let creds = credentials.get(r.provider_id);
       if (!creds) {
-        creds = r.credentials_ciphertext ? this.cipher.decrypt(r.credentials_ciphertext, r.provider_id) : {};
+        creds = r.credentials_ciphertext ? (this.cipher.decrypt(r.credentials_ciphertext, r.provider_id) as ProviderCredentials) : {};
         credentials.set(r.provider_id, creds);
       }
       return {

@@ -2,10 +2,8 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Controller, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
+import { BILLING_FILE_FORMATS, BillingFileFormat, BillingSourcesService, BillingSyncService } from '@tollgate/billing';
 import { ConflictError, ValidationError } from '@tollgate/core';
-import { BILLING_FILE_FORMATS, BillingFileFormat } from '../files/billing-file.formats';
-import { BillingSourcesService } from '../sources/billing-sources.service';
-import { BillingSyncService } from '../sources/billing-sync.service';
 
 const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
 

@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { DomainError, Logger } from '@tollgate/core';
+import { BillingSyncService, billingSyncJobSchema } from '@tollgate/billing';
 import { AnyWorker, Job, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
-import { billingSyncJobSchema } from '../sources/billing-sync.job';
-import { BillingSyncService } from '../sources/billing-sync.service';
 
 /**
  * Runs `billing-sync` jobs (job schedulers per source and on-demand requests). Thin: parse, run, rethrow. Bad input

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import { BillingSourcesService, sourceView } from '../sources/billing-sources.service';
+import { BillingSourcesService, sourceView, syncRequestSchema } from '@tollgate/billing';
 import { parseOrThrow } from '@tollgate/core';
-import { syncRequestSchema } from '../sources/billing-source.settings';
 
 /** Billing sources: configure, list, change, sync on demand, read the sync history. */
 @Controller('v1/billing/sources')
