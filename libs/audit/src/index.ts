@@ -1,3 +1,3 @@
-export type { AuditEntry, AuditListFilter, AuditQueryRunner, AuditRecord } from './audit-log.repository';
+export { type AuditEntry } from './audit-log.repository';
 export { AuditLogService } from './audit-log.service';
 export { AuditModule } from './audit.module';

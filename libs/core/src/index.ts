@@ -1,11 +1,21 @@
-export * from './config/config.schema';
-export * from './config/config.loader';
-export * from './config/config.tokens';
-export * from './errors/domain.errors';
-export * from './errors/zod-problems';
-export * from './money/money';
-export * from './logging/logger';
-export * from './lifecycle/shutdown.coordinator';
-export * from './config/secret-key';
-export * from './crypto/credential.cipher';
-export * from './crypto/secret-hash';
+export { loadConfig, storeModes } from './config/config.loader';
+export { configSchema, type AppConfig } from './config/config.schema';
+export { APP_CONFIG } from './config/config.tokens';
+export { loadSecretKey } from './config/secret-key';
+export { CredentialCipher } from './crypto/credential.cipher';
+export { hashSecret } from './crypto/secret-hash';
+export {
+  ConfigError,
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnavailableError,
+  ValidationError,
+  type FieldProblem,
+} from './errors/domain.errors';
+export { parseOrThrow, zodProblems } from './errors/zod-problems';
+export { ShutdownCoordinator } from './lifecycle/shutdown.coordinator';
+export { Logger, NestLoggerAdapter, setLogLevel } from './logging/logger';
+export { Dec, MONEY_SCALE, isCurrencyCode, parseDecimal, toMoneyString } from './money/money';

@@ -1,5 +1,5 @@
-export * from './attribution/attribution.resolver';
-export * from './telemetry/telemetry.spool';
-export * from './telemetry/telemetry.sinks';
-export * from './usage/token.estimator';
-export * from './metrics/proxy.metrics';
+export { resolveAttribution, validateAttributionDefaults, type Attribution } from './attribution/attribution.resolver';
+export { ProxyMetrics } from './metrics/proxy.metrics';
+export { ClickHouseSink, CollectorSink } from './telemetry/telemetry.sinks';
+export { TelemetrySpool, type TelemetrySink } from './telemetry/telemetry.spool';
+export { TokenEstimator } from './usage/token.estimator';

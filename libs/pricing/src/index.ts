@@ -1,17 +1,19 @@
-export * from './engine/token-usage';
-export * from './engine/price-quote';
-export { priceUsage, priceAt, scaleTable, type PriceTable, type UnitPrice } from './engine/price-table';
+export { type PriceQuote } from './engine/price-quote';
+export { UNPRICED_REF, isPriced, priceRequest, type RequestPrice } from './engine/price-request';
 export { PricingEngine, tierOfPriceRef } from './engine/pricing.engine';
-export { priceRequest, isPriced, UNPRICED_REF, type RequestToPrice, type RequestPrice, type UnpricedResult } from './engine/price-request';
-export * from './catalog/price-catalog';
-export * from './pricing.errors';
-export * from './pricing.service';
-export * from './overrides/price-override';
-export * from './overrides/price-override.entity';
-export * from './overrides/price-override.repository';
-export * from './overrides/price-override.input';
-export * from './overrides/price-override.json';
-export * from './overrides/price-override.service';
-export * from './restatement/price-restatement.job';
-export * from './restatement/price-restatement.outbox';
-export * from './pricing.module';
+export {
+  TOKEN_USAGE_FIELDS,
+  emptyTokenUsage,
+  parseTokenUsage,
+  usageProblems,
+  type TokenUsage,
+  type TokenUsageField,
+} from './engine/token-usage';
+export { OVERRIDE_KINDS, type PriceOverride } from './overrides/price-override';
+export { overrideJson, overridesFromJson } from './overrides/price-override.json';
+export { PriceOverrideRepository } from './overrides/price-override.repository';
+export { PriceOverrideService } from './overrides/price-override.service';
+export { PRICING_ENTITIES, PricingModule } from './pricing.module';
+export { PricingService, PushedPriceOverrideSource, StaticPriceOverrideSource } from './pricing.service';
+export { restatementJobSchema, type RestatementScope } from './restatement/price-restatement.job';
+export { PriceRestatementOutbox } from './restatement/price-restatement.outbox';

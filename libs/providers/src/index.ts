@@ -1,12 +1,24 @@
-export * from './provider.types';
-export * from './wire/sse.parser';
-export { splitBaseUrl, parseJson, openAiError, errorTypeForStatus } from './wire/endpoint';
-export { OpenAiAdapter, OpenAiStreamPassthrough, openAiUsage } from './adapters/openai.adapter';
-export { AnthropicAdapter, anthropicUsage, toAnthropicRequest } from './adapters/anthropic.adapter';
 export { AdapterRegistry } from './adapters/adapter.registry';
-export { GeminiAdapter, geminiUsage, toGeminiRequest } from './adapters/gemini.adapter';
-export { BedrockAdapter, bedrockUsage, toConverseRequest } from './adapters/bedrock.adapter';
-export * from './wire/event-stream.decoder';
-export * from './catalogue/provider-catalogue';
-export * from './admin/provider-admin.service';
-export * from './admin/self-hosted-deployments.service';
+export { openAiUsage } from './adapters/openai.adapter';
+export { ProviderAdminService } from './admin/provider-admin.service';
+export { SelfHostedDeploymentsService } from './admin/self-hosted-deployments.service';
+export {
+  CatalogueNotLoadedError,
+  PostgresCatalogueSource,
+  ProviderCatalogue,
+  type CatalogueSnapshot,
+  type CatalogueSource,
+  type VirtualKeyRecord,
+} from './catalogue/provider-catalogue';
+export {
+  type ChatCompletionRequest,
+  type ProviderKind,
+  type ProviderTarget,
+  type StreamContext,
+  type StreamTranslator,
+  type TranslatedResponse,
+  type UpstreamRequest,
+} from './provider.types';
+export { parseJson } from './wire/endpoint';
+export { encodeEventStreamMessage } from './wire/event-stream.decoder';
+export { SseParser } from './wire/sse.parser';

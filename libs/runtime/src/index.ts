@@ -1,3 +1,3 @@
-export * from './process.launcher';
-export * from './http-server';
-export * from './health.controller';
+export { healthController } from './health.controller';
+export { closeServer, serverUrl } from './http-server';
+export { launch, runMain, type AppStarter, type RunningProcess } from './process.launcher';

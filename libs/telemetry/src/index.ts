@@ -1,9 +1,19 @@
-export * from './events/telemetry-event.schema';
-export * from './events/llm-request.row';
-export * from './writer/clickhouse-telemetry.writer';
-export * from './writer/clickhouse-error.classifier';
-export * from './collector/telemetry-ingest.service';
-export * from './usage/usage-query';
-export * from './usage/usage-query.service';
-export * from './writer/llm-request.tsv';
-export * from './restatement/llm-request-restatement.service';
+export { TelemetryIngestService, parseNdjson } from './collector/telemetry-ingest.service';
+export { toLlmRequestRow, type LlmRequestRow } from './events/llm-request.row';
+export {
+  telemetryEventSchema,
+  validateTelemetryEvents,
+  type AttemptSummary,
+  type TelemetryEventInput,
+} from './events/telemetry-event.schema';
+export { LlmRequestRestatementService, type RestatementResult } from './restatement/llm-request-restatement.service';
+export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
+export { parseUsageQuery } from './usage/usage-query';
+export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
+export {
+  ClickHouseTelemetryWriter,
+  TelemetryWriteError,
+  dedupLookupSql,
+  type DedupLookupParams,
+} from './writer/clickhouse-telemetry.writer';
+export { LLM_REQUEST_COLUMNS, encodeTabSeparated } from './writer/llm-request.tsv';
