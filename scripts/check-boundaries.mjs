@@ -3,6 +3,8 @@
 // - libs never import apps; apps never import apps (the all-in-one launcher may import each app's index.ts);
 // - a lib is imported through `@tollgate/<lib>` only, never by a relative path into its folder;
 // - `process.env` is read only by the apps' entry points and scripts (which pass it to loadConfig);
+// - a lib's index.ts names what it exports (no `export *`), and no Nest controller or queue processor lives in a lib
+//   (transport belongs to the apps; `runtime`, the apps' shared process plumbing, keeps the health routes);
 // - one owner per table: only the owning lib's files name a table (TABLE_OWNERS below), and every table a migration
 //   creates has an owner.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -191,6 +193,13 @@ for (const lib of libs) {
   if (!(lib in LAYERS)) problems.push(`libs/${lib}: not in the layer map of scripts/check-boundaries.mjs; give it a layer`);
 }
 
+for (const lib of libs) {
+  const index = join(root, 'libs', lib, 'src', 'index.ts');
+  if (existsSync(index) && /^\s*export\s+\*/m.test(readFileSync(index, 'utf8'))) {
+    problems.push(`libs/${lib}/src/index.ts: uses export *; list what the lib exports by name`);
+  }
+}
+
 for (const [file, kind, table] of migratedTables()) {
   if (!(table in TABLE_OWNERS[kind])) {
     problems.push(`${file}: creates ${describeTable(kind, table)}, which has no owner; add it to TABLE_OWNERS in scripts/check-boundaries.mjs`);
@@ -219,6 +228,10 @@ for (const file of [...walk(join(root, 'libs')), ...walk(join(root, 'apps'))]) {
   const [area, owner] = rel.split('/');
   const source = readFileSync(file, 'utf8');
   const isSpec = rel.endsWith('.spec.ts');
+  // runtime is the apps' shared process plumbing (launcher, HTTP server, the health routes every app answers).
+  if (area === 'libs' && owner !== 'runtime' && !isSpec && /@Controller\(|\.worker\(\s*QueueName\./.test(stripComments(source))) {
+    problems.push(`${rel}: a controller or queue processor in a lib; transport lives in apps/api/src/<area>/ or apps/worker/src/<area>/`);
+  }
   if (area === 'libs') {
     for (const [line, kind, table] of namedTables(source)) {
       const tableOwner = TABLE_OWNERS[kind][table];

@@ -92,6 +92,27 @@ describe('table ownership check', () => {
     assert.match(result.stderr, /migrations\/postgres\/1799000000000-Budgets\.ts: creates PostgreSQL table tollgate\.budgets, which has no owner/);
     assert.doesNotMatch(result.stderr, /commented_out/);
   });
+
+  it('fails on export * in a lib index and on a controller or queue processor in a lib; runtime keeps the health routes', () => {
+    const root = tree({
+      'libs/core/src/index.ts': "export * from './money';\n",
+      'libs/core/src/money.ts': 'export const a = 1;\n',
+      'libs/storage/src/index.ts': "export { b } from './b';\n",
+      'libs/storage/src/b.ts': "export const b = 1;\n// @Controller('x') in a comment is fine\n",
+      'libs/pricing/src/index.ts': "export { PricesController } from './prices.controller';\n",
+      'libs/pricing/src/prices.controller.ts': "@Controller('v1/prices')\nexport class PricesController {}\n",
+      'libs/billing/src/index.ts': "export { SyncProcessor } from './sync.processor';\n",
+      'libs/billing/src/sync.processor.ts': 'export class SyncProcessor { start(q) { q.worker(QueueName.Billing, () => 1); } }\n',
+      'libs/runtime/src/index.ts': "export { health } from './health.controller';\n",
+      'libs/runtime/src/health.controller.ts': "@Controller()\nexport class health {}\n",
+    });
+    const result = check(root);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /libs\/core\/src\/index\.ts: uses export \*; list what the lib exports by name/);
+    assert.match(result.stderr, /libs\/pricing\/src\/prices\.controller\.ts: a controller or queue processor in a lib/);
+    assert.match(result.stderr, /libs\/billing\/src\/sync\.processor\.ts: a controller or queue processor in a lib/);
+    assert.doesNotMatch(result.stderr, /libs\/storage|libs\/runtime/);
+  });
 });
 
 describe('nest-cli.json', () => {

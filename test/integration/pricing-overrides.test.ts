@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Job, Worker } from 'bullmq';
 import { apiStarter } from '../../apps/api/src';
 import { PriceRestatementProcessor, type RestatementJobResult } from '../../apps/worker/src/pricing/price-restatement.processor';
+import { AuditLogService } from '@tollgate/audit';
 import { PriceOverrideRepository, PriceRestatementOutbox, PricingService } from '@tollgate/pricing';
 import { QueueName } from '@tollgate/storage';
 import { LlmRequestRestatementService } from '@tollgate/telemetry';
@@ -63,8 +64,8 @@ for (const factory of storeTargets) {
       const processor = new PriceRestatementProcessor(
         running.stores.queues,
         new LlmRequestRestatementService(running.stores.clickhouse, new PricingService(repository), 2),
-        repository,
         new PriceRestatementOutbox(running.stores.dataSource, running.stores.queues),
+        new AuditLogService(running.stores.dataSource),
       );
       worker = running.stores.queues.worker(QueueName.Pricing, (job: Job) => processor.process(job), { concurrency: 1 });
       worker.on('completed', (job: Job, result: RestatementJobResult) => outcome(String(job.id)).resolve(result));

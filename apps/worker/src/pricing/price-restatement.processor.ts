@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { Logger } from '@tollgate/core';
-import { PriceOverrideRepository, PriceRestatementOutbox, restatementJobSchema } from '@tollgate/pricing';
+import { AuditLogService } from '@tollgate/audit';
+import { PriceRestatementOutbox, restatementJobSchema } from '@tollgate/pricing';
 import { AnyWorker, Job, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
 import { LlmRequestRestatementService, type RestatementResult } from '@tollgate/telemetry';
 
@@ -24,8 +25,8 @@ export class PriceRestatementProcessor implements OnApplicationBootstrap, OnAppl
   constructor(
     @Inject(QUEUES) private readonly queues: QueueBackend,
     @Inject(LlmRequestRestatementService) private readonly restatement: LlmRequestRestatementService,
-    @Inject(PriceOverrideRepository) private readonly overrides: PriceOverrideRepository,
     @Inject(PriceRestatementOutbox) private readonly outbox: PriceRestatementOutbox,
+    @Inject(AuditLogService) private readonly auditLog: AuditLogService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -65,10 +66,12 @@ export class PriceRestatementProcessor implements OnApplicationBootstrap, OnAppl
     }
     const summary: RestatementJobResult = { ...result, job_id: jobId, override_id: payload.override_id, revision: payload.revision };
     await this.outbox.finish(jobId, 'completed', { result: { ...summary } });
-    await this.overrides.audit(payload.requested_by, 'price_restatement.completed', 'price_restatement', payload.override_id, {
-      ...summary,
-      reason: payload.reason,
-      scopes: payload.scopes,
+    await this.auditLog.record({
+      actor: payload.requested_by,
+      action: 'price_restatement.completed',
+      entity: 'price_restatement',
+      entityId: payload.override_id,
+      details: { ...summary, reason: payload.reason, scopes: payload.scopes },
     });
     this.logger.info('job done', { queue: QueueName.Pricing, id: jobId, ...result, ms: Date.now() - started });
     return summary;

@@ -100,15 +100,6 @@ export class PriceOverrideRepository implements PriceOverrideSource {
       return before;
     });
   }
-
-  /** Audit entries of one override, oldest first. */
-  auditTrail(entityId: string): Promise<Array<{ at: Date; actor: string; action: string; details: Record<string, unknown> }>> {
-    return this.auditLog.list({ entities: ['price_override', 'price_restatement'], entityId });
-  }
-
-  audit(actor: string, action: string, entity: string, entityId: string, details: Record<string, unknown>): Promise<void> {
-    return this.auditLog.record({ actor, action, entity, entityId, details });
-  }
 }
 
 async function lock(m: EntityManager): Promise<void> {

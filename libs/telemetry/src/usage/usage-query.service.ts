@@ -100,100 +100,122 @@ export class UsageQueryService {
 
   async query(query: UsageQuery, options: { forceRaw?: boolean } = {}): Promise<UsageResult> {
     const rollup = options.forceRaw ? undefined : this.chooseRollup(query);
-    const params: Record<string, unknown> = { from: chTime(query.from), to: chTime(query.to) };
-    const where: string[] = [];
-    let table: string;
-    let timeColumn: string;
-    let measures: string;
-    if (rollup) {
-      table = rollup.table;
-      timeColumn = rollup.timeColumn;
-      where.push(
-        rollup.unit === 'day'
-          ? `${timeColumn} >= toDate({from:DateTime64(3, 'UTC')}) AND ${timeColumn} < toDate({to:DateTime64(3, 'UTC')})`
-          : `${timeColumn} >= {from:DateTime64(3, 'UTC')} AND ${timeColumn} < {to:DateTime64(3, 'UTC')}`,
-      );
-      measures = [
-        'sum(requests) AS requests',
-        'sum(error_requests) AS errors',
-        ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
-        `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
-        `toDecimalString(sum(provider_cost), ${MONEY_SCALE}) AS provider_cost`,
-        'sumMap(latency_histogram) AS latency_histogram',
-      ].join(', ');
-    } else {
-      table = 'llm_requests FINAL';
-      timeColumn = 'ts';
-      where.push(`ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`);
-      measures = [
-        'count() AS requests',
-        'countIf(status >= 400 OR status = 0) AS errors',
-        ...TOKEN_CLASSES.map((t) => `sum(${t}) AS ${t}`),
-        `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
-        `toDecimalString(sum(ifNull(provider_cost, toDecimal128(0, 12))), ${MONEY_SCALE}) AS provider_cost`,
-        // The rollups' histogram built from raw rows, so both paths report the same percentiles.
-        `${latencyHistogramSql('latency_ms')} AS latency_histogram`,
-      ].join(', ');
-    }
-    for (const dim of USAGE_DIMENSIONS) {
-      const values = query.filters[dim];
-      if (!values) continue;
-      // `dim` is from the allowlist; the values travel as a parameter.
-      where.push(`${dim} IN {f_${dim}:Array(String)}`);
-      params[`f_${dim}`] = values;
-    }
-    const keys = ['bucket_start', ...query.groupBy, 'currency'];
-    // Grouped by the bucket's DateTime and formatted once per answer row, not once per rollup row.
-    const sql = `SELECT formatDateTime(bucket_start, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket, * EXCEPT (bucket_start, latency_histogram),
-        ${latencyPercentileBucketsSql('latency_histogram')} AS latency_buckets
-      FROM (
-        SELECT ${bucketExpression(query.grain, timeColumn)} AS bucket_start, ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${measures}
-        FROM ${table}
-        WHERE ${where.join(' AND ')}
-        GROUP BY ${keys.join(', ')}
-      )
-      ORDER BY ${keys.join(', ')}`;
+    const { sql, params } = usageSql(query, rollup);
     // Compact rows parse markedly faster than keyed objects on day/hour grains' many rows; the names row that
     // JSONCompactEachRowWithNames sends first lets every cell still be read by its column name.
     const result = await this.clickhouse.query({ query: sql, query_params: params, format: 'JSONCompactEachRowWithNames' });
     const [names = [], ...raw] = await result.json<unknown[]>();
-    const column = columnIndex(names as string[]);
-    const at = {
-      bucket: column('bucket'),
-      currency: column('currency'),
-      requests: column('requests'),
-      errors: column('errors'),
-      estimatedCost: column('estimated_cost'),
-      providerCost: column('provider_cost'),
-      latencyBuckets: column('latency_buckets'),
-      dimensions: query.groupBy.map((d) => [d, column(d)] as const),
-      tokens: TOKEN_CLASSES.map((t) => [t, column(t)] as const),
-    };
-    const rows = raw.map((r): UsageRow => {
-      const requests = num(r[at.requests]);
-      const errors = num(r[at.errors]);
-      const latency = r[at.latencyBuckets] as [number, number];
-      const group: UsageRow['group'] = {};
-      for (const [dimension, i] of at.dimensions) group[dimension] = r[i] as string;
-      const tokens = {} as Record<TokenClass, number>;
-      for (const [tokenClass, i] of at.tokens) tokens[tokenClass] = num(r[i]);
-      return {
-        bucket: String(r[at.bucket]),
-        group,
-        currency: String(r[at.currency]),
-        requests,
-        errors,
-        error_rate: requests ? Math.round((errors / requests) * 1e6) / 1e6 : 0,
-        tokens,
-        // Fixed 12-place decimal strings, formatted by ClickHouse (toDecimalString): no float, no JS decimal work.
-        estimated_cost: r[at.estimatedCost] as string,
-        provider_cost: r[at.providerCost] as string,
-        latency_p50_ms: requests ? LATENCY_BUCKETS[latency[0]].estimate : null,
-        latency_p95_ms: requests ? LATENCY_BUCKETS[latency[1]].estimate : null,
-      };
-    });
+    const rows = readUsageRows(query, names as string[], raw);
     return { source: rollup ? 'rollup' : 'raw', table: rollup ? rollup.table : 'llm_requests', rows };
   }
+}
+
+/** The SQL of one usage query: from a rollup that covers it exactly, or from the deduplicated raw rows. */
+function usageSql(query: UsageQuery, rollup: Rollup | undefined): { sql: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { from: chTime(query.from), to: chTime(query.to) };
+  const source = rollup ? rollupSource(rollup) : RAW_SOURCE;
+  const where = [source.timeRange];
+  for (const dim of USAGE_DIMENSIONS) {
+    const values = query.filters[dim];
+    if (!values) continue;
+    // `dim` is from the allowlist; the values travel as a parameter.
+    where.push(`${dim} IN {f_${dim}:Array(String)}`);
+    params[`f_${dim}`] = values;
+  }
+  const keys = ['bucket_start', ...query.groupBy, 'currency'];
+  // Grouped by the bucket's DateTime and formatted once per answer row, not once per rollup row.
+  const sql = `SELECT formatDateTime(bucket_start, '%Y-%m-%dT%H:%i:%SZ', 'UTC') AS bucket, * EXCEPT (bucket_start, latency_histogram),
+      ${latencyPercentileBucketsSql('latency_histogram')} AS latency_buckets
+    FROM (
+      SELECT ${bucketExpression(query.grain, source.timeColumn)} AS bucket_start, ${query.groupBy.map((d) => `${d}, `).join('')}currency, ${source.measures}
+      FROM ${source.table}
+      WHERE ${where.join(' AND ')}
+      GROUP BY ${keys.join(', ')}
+    )
+    ORDER BY ${keys.join(', ')}`;
+  return { sql, params };
+}
+
+/** Where a usage query reads: the table, its time column and range condition, and the measures it sums. */
+interface UsageSource {
+  table: string;
+  timeColumn: string;
+  timeRange: string;
+  measures: string;
+}
+
+function rollupSource(rollup: Rollup): UsageSource {
+  const t = rollup.timeColumn;
+  return {
+    table: rollup.table,
+    timeColumn: t,
+    timeRange:
+      rollup.unit === 'day'
+        ? `${t} >= toDate({from:DateTime64(3, 'UTC')}) AND ${t} < toDate({to:DateTime64(3, 'UTC')})`
+        : `${t} >= {from:DateTime64(3, 'UTC')} AND ${t} < {to:DateTime64(3, 'UTC')}`,
+    measures: [
+      'sum(requests) AS requests',
+      'sum(error_requests) AS errors',
+      ...TOKEN_CLASSES.map((c) => `sum(${c}) AS ${c}`),
+      `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
+      `toDecimalString(sum(provider_cost), ${MONEY_SCALE}) AS provider_cost`,
+      'sumMap(latency_histogram) AS latency_histogram',
+    ].join(', '),
+  };
+}
+
+const RAW_SOURCE: UsageSource = {
+  table: 'llm_requests FINAL',
+  timeColumn: 'ts',
+  timeRange: `ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`,
+  measures: [
+    'count() AS requests',
+    'countIf(status >= 400 OR status = 0) AS errors',
+    ...TOKEN_CLASSES.map((c) => `sum(${c}) AS ${c}`),
+    `toDecimalString(sum(estimated_cost), ${MONEY_SCALE}) AS estimated_cost`,
+    `toDecimalString(sum(ifNull(provider_cost, toDecimal128(0, 12))), ${MONEY_SCALE}) AS provider_cost`,
+    // The rollups' histogram built from raw rows, so both paths report the same percentiles.
+    `${latencyHistogramSql('latency_ms')} AS latency_histogram`,
+  ].join(', '),
+};
+
+/** The answer's rows, each cell read by its column name (the compact format's first row names the columns). */
+function readUsageRows(query: UsageQuery, names: string[], raw: unknown[][]): UsageRow[] {
+  const column = columnIndex(names);
+  const at = {
+    bucket: column('bucket'),
+    currency: column('currency'),
+    requests: column('requests'),
+    errors: column('errors'),
+    estimatedCost: column('estimated_cost'),
+    providerCost: column('provider_cost'),
+    latencyBuckets: column('latency_buckets'),
+    dimensions: query.groupBy.map((d) => [d, column(d)] as const),
+    tokens: TOKEN_CLASSES.map((t) => [t, column(t)] as const),
+  };
+  return raw.map((r): UsageRow => {
+    const requests = num(r[at.requests]);
+    const errors = num(r[at.errors]);
+    const latency = r[at.latencyBuckets] as [number, number];
+    const group: UsageRow['group'] = {};
+    for (const [dimension, i] of at.dimensions) group[dimension] = r[i] as string;
+    const tokens = {} as Record<TokenClass, number>;
+    for (const [tokenClass, i] of at.tokens) tokens[tokenClass] = num(r[i]);
+    return {
+      bucket: String(r[at.bucket]),
+      group,
+      currency: String(r[at.currency]),
+      requests,
+      errors,
+      error_rate: requests ? Math.round((errors / requests) * 1e6) / 1e6 : 0,
+      tokens,
+      // Fixed 12-place decimal strings, formatted by ClickHouse (toDecimalString): no float, no JS decimal work.
+      estimated_cost: r[at.estimatedCost] as string,
+      provider_cost: r[at.providerCost] as string,
+      latency_p50_ms: requests ? LATENCY_BUCKETS[latency[0]].estimate : null,
+      latency_p95_ms: requests ? LATENCY_BUCKETS[latency[1]].estimate : null,
+    };
+  });
 }
 
 /** Position of each named column in a compact answer; a missing one is a bug in the query above, not bad input. */
