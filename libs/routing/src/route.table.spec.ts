@@ -1,25 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProviderTarget } from '@tollgate/providers';
+import { deploymentFixture } from './deployment.fixture';
 import { RouteTable, compareDeployments } from './route.table';
 
-function deployment(id: string, model: string, createdAt: string): ProviderTarget {
-  return {
-    deploymentId: id,
-    providerId: `p-${id}`,
-    providerName: `provider-${id}`,
-    kind: 'openai',
-    baseUrl: 'http://upstream/v1',
-    settings: {},
-    credentials: {},
-    model,
-    upstreamModel: model,
-    providerAccount: '',
-    region: '',
-    gpuPool: null,
-    createdAt,
-  };
-}
+const deployment = (id: string, model: string, createdAt: string) => deploymentFixture(id, model, createdAt);
 
 const ids = (targets: ProviderTarget[] | undefined) => targets?.map((t) => t.deploymentId);
 

@@ -1,26 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CatalogueSnapshot, CatalogueSource, ProviderCatalogue, ProviderKind, ProviderTarget } from '@tollgate/providers';
+import { deploymentFixture } from './deployment.fixture';
 import { EndpointRequirement, TargetSelector } from './target.selector';
 import { ModelNotFoundError, UnsupportedEndpointError } from './routing.errors';
 
-function deployment(id: string, model: string, kind: ProviderKind, createdAt: string): ProviderTarget {
-  return {
-    deploymentId: id,
-    providerId: `p-${id}`,
-    providerName: `provider-${id}`,
-    kind,
-    baseUrl: 'http://upstream',
-    settings: {},
-    credentials: {},
-    model,
-    upstreamModel: model,
-    providerAccount: '',
-    region: '',
-    gpuPool: null,
-    createdAt,
-  };
-}
+const deployment = (id: string, model: string, kind: ProviderKind, createdAt: string) => deploymentFixture(id, model, createdAt, kind);
 
 /** A source serving whatever snapshot it was last given. */
 class MemorySource implements CatalogueSource {
