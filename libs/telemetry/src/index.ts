@@ -10,10 +10,6 @@ export { LlmRequestRestatementService, type RestatementResult } from './restatem
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
 export { parseUsageQuery } from './usage/usage-query';
 export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
-export {
-  ClickHouseTelemetryWriter,
-  TelemetryWriteError,
-  dedupLookupSql,
-  type DedupLookupParams,
-} from './writer/clickhouse-telemetry.writer';
+export { ClickHouseTelemetryWriter, TelemetryWriteError } from './writer/clickhouse-telemetry.writer';
+export { dedupLookupSql, type DedupLookupParams } from './writer/llm-request-dedup.lookup';
 export { LLM_REQUEST_COLUMNS, encodeTabSeparated } from './writer/llm-request.tsv';

@@ -1,6 +1,5 @@
-import { FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Logger } from '@tollgate/core';
+import { SpoolCursor, SpoolSegmentStore } from './spool-segment.store';
 
 /**
  * Spooled events as read back from disk: NDJSON bytes, each event one line ending in a newline. Kept as bytes (off the
@@ -68,14 +67,6 @@ export interface SpoolOptions {
   deliveryIntervalMs?: number;
 }
 
-interface Cursor {
-  segment: number;
-  offset: number;
-}
-
-const SEGMENT_RE = /^segment-(\d{10})\.ndjson$/;
-const segmentName = (n: number) => `segment-${String(n).padStart(10, '0')}.ndjson`;
-
 /**
  * Write-ahead spool for telemetry events. Every event is appended to an append-only segment file on disk (one JSON
  * line each), written and fsynced every `syncIntervalMs`; a delivery loop reads the segments in order from a
@@ -83,13 +74,13 @@ const segmentName = (n: number) => `segment-${String(n).padStart(10, '0')}.ndjso
  * So: the hot path only stringifies and pushes into an array; memory holds at most one sync interval of events plus
  * one batch; a sink outage just lets the files grow and they are replayed in order when it is back; a kill -9 loses
  * at most the events of the last sync interval; a restart resumes from the cursor (a batch in flight at the crash is
- * sent again — ClickHouse dedupes on request_id).
+ * sent again — ClickHouse dedupes on request_id). This class decides when to write and when to deliver; the segment
+ * files and the cursor are `SpoolSegmentStore`'s.
  */
 export class TelemetrySpool {
   private readonly logger = new Logger('telemetry-spool');
   private readonly syncIntervalMs: number;
   private readonly batchSize: number;
-  private readonly segmentBytes: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxBufferedEvents: number;
@@ -97,16 +88,12 @@ export class TelemetrySpool {
   private lastDelivery = 0;
   private deliveryTimer?: NodeJS.Timeout;
 
+  private readonly segments: SpoolSegmentStore;
+
   private buffer: string[] = [];
-  private writeHandle?: FileHandle;
-  private writeSegment = 0;
-  private writeOffset = 0;
-  private cursor: Cursor = { segment: 0, offset: 0 };
   private timer?: NodeJS.Timeout;
   private syncing?: Promise<void>;
   private delivering?: Promise<void>;
-  private readBuffer = Buffer.alloc(0);
-  private batchBuffer = Buffer.allocUnsafe(1024 * 1024);
   private backoffMs = 0;
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
@@ -114,7 +101,7 @@ export class TelemetrySpool {
   private recorded = 0;
   private durable = 0;
   private delivered = 0;
-  private waiters: { target: Cursor; resolve: () => void }[] = [];
+  private waiters: { target: SpoolCursor; resolve: () => void }[] = [];
   dropped = 0;
   sinkFailures = 0;
 
@@ -125,31 +112,16 @@ export class TelemetrySpool {
   ) {
     this.syncIntervalMs = options.syncIntervalMs ?? 50;
     this.batchSize = options.batchSize ?? 10_000;
-    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
     this.maxBufferedEvents = options.maxBufferedEvents ?? 200_000;
     this.deliveryIntervalMs = options.deliveryIntervalMs ?? 250;
+    this.segments = new SpoolSegmentStore(dir, this.batchSize, options.segmentBytes ?? 64 * 1024 * 1024);
   }
 
   /** Opens the spool, resuming after a restart or crash: undelivered events on disk are delivered first. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const segments = await this.segments();
-    this.cursor = await this.readCursor(segments);
-    this.writeSegment = segments.length ? segments[segments.length - 1] : 1;
-    if (this.cursor.segment === 0) this.cursor = { segment: segments[0] ?? this.writeSegment, offset: 0 };
-    this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
-    this.writeOffset = (await this.writeHandle.stat()).size;
-    // A crash mid-write can leave a partial last line: cut it off so the file holds only whole events.
-    if (this.writeOffset > 0) {
-      const end = await lastNewlineEnd(join(this.dir, segmentName(this.writeSegment)), this.writeOffset);
-      if (end < this.writeOffset) {
-        await this.writeHandle.truncate(end);
-        this.writeOffset = end;
-        this.logger.warn('cut a torn telemetry line left by a crash', { segment: this.writeSegment, bytes: this.writeOffset - end });
-      }
-    }
+    await this.segments.open();
     this.timer = setInterval(() => void this.sync(), this.syncIntervalMs);
     this.timer.unref();
     this.kickDelivery();
@@ -202,30 +174,25 @@ export class TelemetrySpool {
     clearTimeout(this.retryTimer);
     clearTimeout(this.deliveryTimer);
     await this.delivering?.catch(() => undefined);
-    await this.writeHandle?.close();
-    this.writeHandle = undefined;
+    await this.segments.close();
     const left = this.durable - this.delivered;
     if (left > 0) this.logger.warn('telemetry left in the spool for the next start', { events: left, dir: this.dir });
   }
 
   /** Resolves when the delivery cursor reaches the current end of the spool. */
   private waitDelivered(): Promise<void> {
-    const target: Cursor = { segment: this.writeSegment, offset: this.writeOffset };
-    if (this.reached(target)) return Promise.resolve();
+    const target = this.segments.end();
+    if (this.segments.cursorReached(target)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       this.waiters.push({ target, resolve });
       this.kickDelivery(true);
     });
   }
 
-  private reached(target: Cursor): boolean {
-    return this.cursor.segment > target.segment || (this.cursor.segment === target.segment && this.cursor.offset >= target.offset);
-  }
-
   /** Writes buffered events to the active segment and fsyncs; serialised so writes never interleave. */
   private sync(): Promise<void> {
     if (this.syncing) return this.syncing.then(() => (this.buffer.length ? this.sync() : undefined));
-    if (this.buffer.length === 0 || !this.writeHandle) return Promise.resolve();
+    if (this.buffer.length === 0 || !this.segments.writable) return Promise.resolve();
     const lines = this.buffer;
     this.buffer = [];
     this.syncing = this.writeLines(lines)
@@ -241,19 +208,10 @@ export class TelemetrySpool {
   }
 
   private async writeLines(lines: string[]): Promise<void> {
-    const data = Buffer.from(lines.join('\n') + '\n', 'utf8');
-    const handle = this.writeHandle!;
-    await handle.write(data, 0, data.length, null);
-    await handle.datasync();
-    this.writeOffset += data.length;
+    await this.segments.append(lines);
     this.durable += lines.length;
     this.pendingDurable += lines.length;
-    if (this.writeOffset >= this.segmentBytes) {
-      await handle.close();
-      this.writeSegment += 1;
-      this.writeHandle = await open(join(this.dir, segmentName(this.writeSegment)), 'a');
-      this.writeOffset = 0;
-    }
+    await this.segments.rollOverIfFull();
     this.scheduleDelivery();
   }
 
@@ -288,15 +246,11 @@ export class TelemetrySpool {
     this.delivering = this.deliverAll().finally(() => {
       this.delivering = undefined;
       // New events may have become durable while the last batch was in flight.
-      if (this.backoffMs === 0 && this.hasUndelivered()) {
+      if (this.backoffMs === 0 && this.segments.hasUndelivered()) {
         if (this.waiters.length) this.kickDelivery(true);
         else this.scheduleDelivery();
       }
     });
-  }
-
-  private hasUndelivered(): boolean {
-    return this.cursor.segment < this.writeSegment || this.cursor.offset < this.writeOffset;
   }
 
   /**
@@ -306,16 +260,18 @@ export class TelemetrySpool {
    * rollup views. Later events wait for the next delivery (the interval, a full batch, or a flush).
    */
   private async deliverAll(): Promise<void> {
-    const until: Cursor = { segment: this.writeSegment, offset: this.writeOffset };
-    while (this.hasUndelivered() && !this.stopped && (!this.reached(until) || this.waiters.length > 0)) {
-      const { batch, next } = await this.readBatch();
-      if (batch.count === 0) {
-        if (next.segment === this.cursor.segment && next.offset === this.cursor.offset) return;
-        await this.advance(next);
+    const until = this.segments.end();
+    while (this.segments.hasUndelivered() && !this.stopped && (!this.segments.cursorReached(until) || this.waiters.length > 0)) {
+      const { ndjson, count, next } = await this.segments.readBatch();
+      if (count === 0) {
+        const cursor = this.segments.cursor;
+        if (next.segment === cursor.segment && next.offset === cursor.offset) return;
+        await this.segments.advance(next);
         continue;
       }
       try {
-        await this.sink.send(batch);
+        // The batch's bytes are the store's reused buffer: the sink is done with them once `send` settles.
+        await this.sink.send(new SpoolBatch(ndjson, count));
       } catch (error) {
         this.sinkFailures++;
         this.backoffMs = this.backoffMs ? Math.min(this.backoffMs * 2, this.maxBackoffMs) : this.minBackoffMs;
@@ -330,8 +286,8 @@ export class TelemetrySpool {
         return;
       }
       this.backoffMs = 0;
-      this.delivered += batch.count;
-      await this.advance(next);
+      this.delivered += count;
+      await this.segments.advance(next);
       this.releaseWaiters();
     }
     this.releaseWaiters();
@@ -341,134 +297,9 @@ export class TelemetrySpool {
     if (!this.waiters.length) return;
     const still: typeof this.waiters = [];
     for (const waiter of this.waiters) {
-      if (this.reached(waiter.target)) waiter.resolve();
+      if (this.segments.cursorReached(waiter.target)) waiter.resolve();
       else still.push(waiter);
     }
     this.waiters = still;
-  }
-
-  /**
-   * Reads up to batchSize complete lines from the cursor; a finished older segment moves the cursor on. The batch's
-   * bytes live in a buffer the next read reuses: deliveries run one at a time, each done with its batch when `send`
-   * settles.
-   */
-  private async readBatch(): Promise<{ batch: SpoolBatch; next: Cursor }> {
-    const { segment, offset } = this.cursor;
-    const end = segment === this.writeSegment ? this.writeOffset : Number.MAX_SAFE_INTEGER;
-    const path = join(this.dir, segmentName(segment));
-    const none = (next: Cursor) => ({ batch: new SpoolBatch(Buffer.alloc(0), 0), next });
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch {
-      return none(segment < this.writeSegment ? { segment: segment + 1, offset: 0 } : this.cursor);
-    }
-    try {
-      const size = segment === this.writeSegment ? end : (await handle.stat()).size;
-      if (offset >= size) {
-        return none(segment < this.writeSegment ? { segment: segment + 1, offset: 0 } : this.cursor);
-      }
-      // Whole event lines are copied into the spool's own batch buffer; anything that is not an event (an empty or
-      // torn line left by a crash) is skipped. Both buffers are reused batch after batch: allocating megabytes per
-      // delivery made V8 collect garbage three times as often on the request path.
-      let used = 0;
-      let count = 0;
-      let position = offset;
-      let chunkSize = Math.max(this.readBuffer.length, 1024 * 1024);
-      while (count < this.batchSize && position < size) {
-        const length = Math.min(chunkSize, size - position);
-        if (this.readBuffer.length < length) this.readBuffer = Buffer.allocUnsafe(length);
-        const buf = this.readBuffer;
-        const { bytesRead } = await handle.read(buf, 0, length, position);
-        const lastNl = buf.lastIndexOf(0x0a, bytesRead - 1);
-        if (lastNl === -1) {
-          if (position + bytesRead >= size) {
-            // A torn line without newline at the end of an old segment (crash mid-write): skip it.
-            if (segment < this.writeSegment) position = size;
-            break;
-          }
-          chunkSize *= 2; // a single line longer than the read window
-          continue;
-        }
-        let start = 0;
-        let runStart = -1;
-        const keep = (from: number, to: number) => {
-          if (used + (to - from) > this.batchBuffer.length) {
-            const bigger = Buffer.allocUnsafe(Math.max(this.batchBuffer.length * 2, used + (to - from)));
-            this.batchBuffer.copy(bigger, 0, 0, used);
-            this.batchBuffer = bigger;
-          }
-          used += buf.copy(this.batchBuffer, used, from, to);
-        };
-        while (start <= lastNl && count < this.batchSize) {
-          const nl = buf.indexOf(0x0a, start);
-          if (nl > start && buf[start] === 0x7b /* { */) {
-            if (runStart === -1) runStart = start;
-            count++;
-          } else if (runStart !== -1) {
-            keep(runStart, start);
-            runStart = -1;
-          }
-          start = nl + 1;
-        }
-        if (runStart !== -1) keep(runStart, start);
-        position += start;
-      }
-      return { batch: new SpoolBatch(this.batchBuffer.subarray(0, used), count), next: { segment, offset: position } };
-    } finally {
-      await handle.close();
-    }
-  }
-
-  private async advance(next: Cursor): Promise<void> {
-    const finished = next.segment > this.cursor.segment ? this.cursor.segment : null;
-    this.cursor = next;
-    const tmp = join(this.dir, 'cursor.json.tmp');
-    await writeFile(tmp, JSON.stringify(next));
-    await rename(tmp, join(this.dir, 'cursor.json'));
-    if (finished !== null) await rm(join(this.dir, segmentName(finished)), { force: true });
-  }
-
-  private async segments(): Promise<number[]> {
-    const names = await readdir(this.dir);
-    return names
-      .map((n) => SEGMENT_RE.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]))
-      .sort((a, b) => a - b);
-  }
-
-  private async readCursor(segments: number[]): Promise<Cursor> {
-    try {
-      const cursor = JSON.parse(await readFile(join(this.dir, 'cursor.json'), 'utf8')) as Cursor;
-      if (Number.isInteger(cursor.segment) && Number.isInteger(cursor.offset)) {
-        // The cursor's segment may be gone (delivered and deleted just before a crash): resume at the oldest left.
-        if (segments.length && !segments.includes(cursor.segment)) return { segment: segments.find((s) => s > cursor.segment) ?? segments[segments.length - 1], offset: 0 };
-        return cursor;
-      }
-    } catch {
-      // No cursor yet: deliver everything on disk.
-    }
-    return { segment: segments[0] ?? 0, offset: 0 };
-  }
-}
-
-/** Offset just after the last newline of a file of `size` bytes (0 when it has none). */
-async function lastNewlineEnd(path: string, size: number): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
-    const window = 64 * 1024;
-    let end = size;
-    while (end > 0) {
-      const start = Math.max(0, end - window);
-      const buf = Buffer.alloc(end - start);
-      await handle.read(buf, 0, buf.length, start);
-      const nl = buf.lastIndexOf(0x0a);
-      if (nl !== -1) return start + nl + 1;
-      end = start;
-    }
-    return 0;
-  } finally {
-    await handle.close();
   }
 }

@@ -61,43 +61,87 @@ function plainUtcTimestamp(ts: unknown): ts is string {
 }
 
 /**
+ * The input once `hasPlainDimensions`, `hasPlainUsage` and `hasPlainOutcome` have passed: each field of the type its
+ * check guarantees. A defaulted field may be absent or null (the checks apply its default with `??`, so a null passes
+ * as the default).
+ */
+interface CheckedInput {
+  request_id: string;
+  ts: string;
+  feature?: string;
+  customer?: string;
+  team?: string;
+  env?: string;
+  virtual_key?: string;
+  provider: string;
+  provider_account?: string;
+  region?: string;
+  model: string;
+  requested_model?: string;
+  rule_set_version?: number | null;
+  rule_id?: string;
+  variant?: TelemetryEvent['variant'] | null;
+  attempt?: number | null;
+  fallback_from?: string;
+  status: number;
+  error_class?: string;
+  input_tokens?: number;
+  cached_input_tokens?: number;
+  cache_write_tokens?: number;
+  cache_write_1h_tokens?: number;
+  output_tokens?: number;
+  reasoning_tokens?: number;
+  audio_input_tokens?: number;
+  audio_output_tokens?: number;
+  image_tokens?: number;
+  usage_source: TelemetryEvent['usage_source'];
+  service_tier?: string | null;
+  streamed?: boolean | null;
+  ttft_ms?: number | null;
+  latency_ms: number;
+  estimated_cost?: string;
+  provider_cost?: string;
+  price_ref?: string;
+  currency?: string | null;
+  tags?: unknown;
+}
+
+/**
  * The collector's hot path: recognises a well-formed event with plain property checks (no schema machinery) and
  * returns it exactly as `telemetryEventSchema.parse` would — or `undefined` for anything unusual (a bad field, tags
  * that are not plain strings, attempts, a timestamp with an offset, an inconsistent usage), which then goes through
  * the zod schema for the authoritative answer and its error messages. It accepts a strict subset of what the schema accepts; the spec
  * beside it checks that on valid and invalid events alike.
  *
- * Every property is read by name and the result built as one literal: this runs on each collected event, and keyed
- * reads through a list of names (or objects grown key by key) are several times slower.
+ * Three checks, then `buildEvent`, each called once per event. Every property is read by name and the result built
+ * as one literal once the checks have passed: this runs on each collected event, and keyed reads through a list of
+ * names (or objects grown key by key) are several times slower; building the result before checking is slower too.
  */
 export function fastParseTelemetryEvent(input: unknown): TelemetryEvent | undefined {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
   const o = input as Record<string, unknown>;
+  if (!hasPlainDimensions(o) || !hasPlainUsage(o) || !hasPlainOutcome(o)) return undefined;
+  return buildEvent(o as unknown as CheckedInput);
+}
+
+/** The request's identity and labels: request_id, a plain UTC ts, provider and model, and every label. */
+function hasPlainDimensions(o: Record<string, unknown>): boolean {
   const id = o.request_id;
-  if (typeof id !== 'string' || id.length < 1 || id.length > 128) return undefined;
-  const ts = o.ts;
-  if (!plainUtcTimestamp(ts)) return undefined;
+  if (typeof id !== 'string' || id.length < 1 || id.length > 128) return false;
+  if (!plainUtcTimestamp(o.ts)) return false;
   const provider = o.provider;
   const model = o.model;
-  if (typeof provider !== 'string' || provider.length < 1 || provider.length > 256) return undefined;
-  if (typeof model !== 'string' || model.length < 1 || model.length > 256) return undefined;
-  const feature = label(o.feature);
-  const customer = label(o.customer);
-  const team = label(o.team);
-  const env = label(o.env);
-  const virtualKey = label(o.virtual_key);
-  const providerAccount = label(o.provider_account);
-  const region = label(o.region);
-  const requestedModel = label(o.requested_model);
-  const ruleId = label(o.rule_id);
-  const fallbackFrom = label(o.fallback_from);
-  const errorClass = label(o.error_class);
-  if (
-    feature === null || customer === null || team === null || env === null || virtualKey === null || providerAccount === null ||
-    region === null || requestedModel === null || ruleId === null || fallbackFrom === null || errorClass === null
-  ) {
-    return undefined;
-  }
+  if (typeof provider !== 'string' || provider.length < 1 || provider.length > 256) return false;
+  if (typeof model !== 'string' || model.length < 1 || model.length > 256) return false;
+  return (
+    label(o.feature) !== null && label(o.customer) !== null && label(o.team) !== null && label(o.env) !== null &&
+    label(o.virtual_key) !== null && label(o.provider_account) !== null && label(o.region) !== null &&
+    label(o.requested_model) !== null && label(o.rule_id) !== null && label(o.fallback_from) !== null && label(o.error_class) !== null
+  );
+}
+
+/** The token counts: each a safe non-negative integer (or absent), and consistent as pricing's `usageProblems` wants. */
+function hasPlainUsage(o: Record<string, unknown>): boolean {
   const input_tokens = count(o.input_tokens);
   const cached_input_tokens = count(o.cached_input_tokens);
   const cache_write_tokens = count(o.cache_write_tokens);
@@ -111,17 +155,19 @@ export function fastParseTelemetryEvent(input: unknown): TelemetryEvent | undefi
     input_tokens === -1 || cached_input_tokens === -1 || cache_write_tokens === -1 || cache_write_1h_tokens === -1 || output_tokens === -1 ||
     reasoning_tokens === -1 || audio_input_tokens === -1 || audio_output_tokens === -1 || image_tokens === -1
   ) {
-    return undefined;
+    return false;
   }
-  if (
+  return !(
     cached_input_tokens + cache_write_tokens > input_tokens ||
     cache_write_1h_tokens > cache_write_tokens ||
     audio_input_tokens > input_tokens ||
     image_tokens > input_tokens ||
     reasoning_tokens + audio_output_tokens > output_tokens
-  ) {
-    return undefined;
-  }
+  );
+}
+
+/** How the request went and what it cost: routing numbers, status, timings, money; no attempts (the schema's job). */
+function hasPlainOutcome(o: Record<string, unknown>): boolean {
   const rsv = o.rule_set_version ?? 0;
   const attempt = o.attempt ?? 1;
   const variant = o.variant ?? '';
@@ -132,62 +178,68 @@ export function fastParseTelemetryEvent(input: unknown): TelemetryEvent | undefi
   const ttft = o.ttft_ms;
   const latency = o.latency_ms;
   const currency = o.currency ?? 'USD';
-  const estimatedCost = o.estimated_cost;
-  const providerCost = o.provider_cost;
   const priceRef = o.price_ref;
-  if (!isInt(rsv, 0, U32) || !isInt(attempt, 1, 255) || !isInt(status, 0, 999) || !isInt(latency, 0, U32)) return undefined;
-  if (variant !== '' && variant !== 'control' && variant !== 'canary') return undefined;
-  if (usageSource !== 'provider' && usageSource !== 'estimated') return undefined;
-  if (typeof tier !== 'string' || tier.length < 1 || tier.length > 64) return undefined;
-  if (typeof streamed !== 'boolean') return undefined;
-  if (ttft !== undefined && ttft !== null && !isInt(ttft, 0, U32)) return undefined;
-  if (!money(estimatedCost) || !money(providerCost)) return undefined;
-  if (priceRef !== undefined && (typeof priceRef !== 'string' || priceRef.length > 256)) return undefined;
-  if (typeof currency !== 'string' || !CURRENCY.test(currency)) return undefined;
-  if (o.attempts !== undefined) return undefined;
+  if (!isInt(rsv, 0, U32) || !isInt(attempt, 1, 255) || !isInt(status, 0, 999) || !isInt(latency, 0, U32)) return false;
+  if (variant !== '' && variant !== 'control' && variant !== 'canary') return false;
+  if (usageSource !== 'provider' && usageSource !== 'estimated') return false;
+  if (typeof tier !== 'string' || tier.length < 1 || tier.length > 64) return false;
+  if (typeof streamed !== 'boolean') return false;
+  if (ttft !== undefined && ttft !== null && !isInt(ttft, 0, U32)) return false;
+  if (!money(o.estimated_cost) || !money(o.provider_cost)) return false;
+  if (priceRef !== undefined && (typeof priceRef !== 'string' || priceRef.length > 256)) return false;
+  if (typeof currency !== 'string' || !CURRENCY.test(currency)) return false;
+  return o.attempts === undefined;
+}
+
+/**
+ * The schema's output for a checked input, defaults applied, as one literal; `undefined` when the tags are not plain
+ * (checking them is copying them, so it happens here).
+ */
+function buildEvent(o: CheckedInput): TelemetryEvent | undefined {
   const tags = plainTags(o.tags);
   if (tags === null) return undefined;
   const event: TelemetryEvent = {
-    request_id: id,
-    ts,
-    feature,
-    customer,
-    team,
-    env,
-    virtual_key: virtualKey,
-    provider,
-    provider_account: providerAccount,
-    region,
-    model,
-    requested_model: requestedModel,
-    rule_set_version: rsv,
-    rule_id: ruleId,
-    variant,
-    attempt,
-    fallback_from: fallbackFrom,
-    status,
-    error_class: errorClass,
-    input_tokens,
-    cached_input_tokens,
-    cache_write_tokens,
-    cache_write_1h_tokens,
-    output_tokens,
-    reasoning_tokens,
-    audio_input_tokens,
-    audio_output_tokens,
-    image_tokens,
-    usage_source: usageSource,
-    service_tier: tier,
-    streamed,
-    latency_ms: latency,
-    currency,
+    request_id: o.request_id,
+    ts: o.ts,
+    feature: o.feature ?? '',
+    customer: o.customer ?? '',
+    team: o.team ?? '',
+    env: o.env ?? '',
+    virtual_key: o.virtual_key ?? '',
+    provider: o.provider,
+    provider_account: o.provider_account ?? '',
+    region: o.region ?? '',
+    model: o.model,
+    requested_model: o.requested_model ?? '',
+    rule_set_version: o.rule_set_version ?? 0,
+    rule_id: o.rule_id ?? '',
+    variant: o.variant ?? '',
+    attempt: o.attempt ?? 1,
+    fallback_from: o.fallback_from ?? '',
+    status: o.status,
+    error_class: o.error_class ?? '',
+    input_tokens: o.input_tokens ?? 0,
+    cached_input_tokens: o.cached_input_tokens ?? 0,
+    cache_write_tokens: o.cache_write_tokens ?? 0,
+    cache_write_1h_tokens: o.cache_write_1h_tokens ?? 0,
+    output_tokens: o.output_tokens ?? 0,
+    reasoning_tokens: o.reasoning_tokens ?? 0,
+    audio_input_tokens: o.audio_input_tokens ?? 0,
+    audio_output_tokens: o.audio_output_tokens ?? 0,
+    image_tokens: o.image_tokens ?? 0,
+    usage_source: o.usage_source,
+    service_tier: o.service_tier ?? 'standard',
+    streamed: o.streamed ?? false,
+    latency_ms: o.latency_ms,
+    currency: o.currency ?? 'USD',
     tags,
     attempts: [],
   };
   // Optional keys are absent (not undefined) in the schema's output when absent in the input.
-  if (ttft !== undefined) event.ttft_ms = ttft as number | null;
-  if (estimatedCost !== undefined) event.estimated_cost = estimatedCost as string;
-  if (providerCost !== undefined) event.provider_cost = providerCost as string;
+  const { ttft_ms: ttft, estimated_cost: estimatedCost, provider_cost: providerCost, price_ref: priceRef } = o;
+  if (ttft !== undefined) event.ttft_ms = ttft;
+  if (estimatedCost !== undefined) event.estimated_cost = estimatedCost;
+  if (providerCost !== undefined) event.provider_cost = providerCost;
   if (priceRef !== undefined) event.price_ref = priceRef;
   return event;
 }

@@ -3,7 +3,8 @@ import { Logger, UnavailableError } from '@tollgate/core';
 import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
-import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS, tsvText } from './llm-request.tsv';
+import { addPreviousWrites, BatchPlan, keepLatestPerRequest, LlmRequestDedupLookup, planBatch, StoredVersion } from './llm-request-dedup.lookup';
+import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
 
 export interface TelemetryWriterOptions {
   table?: string;
@@ -67,12 +68,6 @@ interface Entry {
   stored: LlmRequestRow | undefined;
 }
 
-interface StoredVersion {
-  version: number;
-  estimated_cost: string;
-  provider_cost: string;
-}
-
 /** A stored batch's entries by request_id (those it wrote carry `stored`), or `undefined` if it failed. */
 type BatchResult = Map<string, Entry> | undefined;
 
@@ -83,57 +78,20 @@ interface BatchHandle {
   settled: Promise<BatchResult>;
 }
 
-/** What a batch writes once looked up: the rows (restated ones with prev_* filled in) and their encoded body. */
-interface BatchPlan {
-  toWrite: { entry: Entry; row: LlmRequestRow }[];
-  duplicates: Entry[];
-  restated: number;
-  body?: Buffer;
-}
-
-/**
- * Characters of request_ids per de-dup lookup query (escaped, one per line), so the `ids` query
- * parameter stays under a server's 1 MiB URI limit even URL-encoded; a full batch of typical ids takes one or two.
- */
-const LOOKUP_CHUNK_CHARS = 256 * 1024;
-
-/** Parameters of `dedupLookupSql`: the batch's days and ts range, and its request_ids as TabSeparated lines. */
-export type DedupLookupParams = {
-  days: string[];
-  min_ts: string;
-  max_ts: string;
-  ids: string;
-};
-
-/**
- * The de-dup lookup: the latest stored version (and its money) of each of a batch's request_ids. A re-send carries
- * the same ts, so only the batch's time window can hold its duplicates; on `llm_requests` the `by_ts` projection
- * (migration 0012) serves the window from granules sorted by ts, so the lookup does not grow with the day's rows.
- * The ids come as one TabSeparated text read by the format parser: an Array(String) parameter goes through the
- * literal parser and the analyzer instead, ~30 % more CPU for a 4,000-id batch and ~35 % for 10,000 on chDB.
- */
-export function dedupLookupSql(table: string): string {
-  return `SELECT request_id, max(version) AS stored_version, argMax(estimated_cost, version) AS stored_cost,
-            argMax(ifNull(provider_cost, toDecimal128(0, 12)), version) AS stored_provider_cost
-          FROM ${table}
-          WHERE toDate(ts) IN {days:Array(Date)}
-            AND ts BETWEEN {min_ts:DateTime64(3, 'UTC')} AND {max_ts:DateTime64(3, 'UTC')}
-            AND request_id IN (SELECT id FROM format(TabSeparated, 'id String', {ids:String}))
-          GROUP BY request_id`;
-}
-
 /**
  * The one batched writer of `llm_requests`. Rows are buffered and written in batches (on size or interval), one
  * INSERT at a time. Each batch's de-dup lookup runs while the previous batch is being inserted and is then
  * completed with what that batch wrote (or repeated, if it failed), so every batch is decided against every
  * earlier one. Transient errors are retried with exponential backoff and jitter; a batch the server finds too large
  * is split in halves. Failures are never swallowed: `write` rejects, `enqueue`d rows go to `onBatchFailed` and make
- * the next `flush()` reject with them.
+ * the next `flush()` reject with them. What the lookup asks and how its answer decides a batch are
+ * `llm-request-dedup.lookup.ts`'s.
  */
 export class ClickHouseTelemetryWriter {
   private readonly logger = new Logger('telemetry-writer');
   private readonly table: string;
   private readonly opts: Required<Omit<TelemetryWriterOptions, 'onBatchFailed' | 'table'>> & Pick<TelemetryWriterOptions, 'onBatchFailed'>;
+  private readonly dedup: LlmRequestDedupLookup;
   private buffer: Entry[] = [];
   private chain: Promise<void> = Promise.resolve();
   /** Nothing in flight: a batch started now looks up after everything before it has settled. */
@@ -162,6 +120,7 @@ export class ClickHouseTelemetryWriter {
       onBatchFailed: options.onBatchFailed,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     };
+    this.dedup = new LlmRequestDedupLookup(client, this.table, (what, op) => this.withRetry(what, op));
   }
 
   stats(): TelemetryWriterStats {
@@ -266,44 +225,27 @@ export class ClickHouseTelemetryWriter {
     const started = Date.now();
     let lookupMs = 0;
     let insertStarted = 0;
-    let plan: BatchPlan | undefined;
+    let plan: BatchPlan<Entry> | undefined;
     const chosen = new Map<string, Entry>();
     try {
       await previous.decided;
-      // A request_id twice in one batch: keep the highest version (the first of equals), the rest are duplicates.
-      const repeated: Entry[] = [];
-      for (const entry of entries) {
-        const other = chosen.get(entry.row.request_id);
-        if (!other) chosen.set(entry.row.request_id, entry);
-        else if (entry.row.version > other.row.version) {
-          repeated.push(other);
-          chosen.set(entry.row.request_id, entry);
-        } else repeated.push(entry);
-      }
+      const repeated = keepLatestPerRequest(entries, chosen);
       const unique = [...chosen.values()];
       const lookupStarted = Date.now();
-      let stored = this.opts.dedupe ? await this.lookup(unique.map((e) => e.row)) : new Map<string, StoredVersion>();
+      let stored = this.opts.dedupe ? await this.dedup.storedVersions(unique.map((e) => e.row)) : new Map<string, StoredVersion>();
       lookupMs = Date.now() - lookupStarted;
       // Encoded now, while the previous INSERT runs; redone below only if that batch changes the answer.
-      plan = this.plan(unique, repeated, stored);
+      plan = planBatch(unique, repeated, stored);
       plan.body = await encodeTabSeparatedInSlices(plan.toWrite.map((w) => w.row));
       const before = await previous.settled;
       if (this.opts.dedupe) {
         if (!before) {
           const again = Date.now();
-          stored = await this.lookup(unique.map((e) => e.row));
+          stored = await this.dedup.storedVersions(unique.map((e) => e.row));
           lookupMs += Date.now() - again;
-          plan = this.plan(unique, repeated, stored);
-        } else {
-          let changed = false;
-          for (const entry of unique) {
-            const row = before.get(entry.row.request_id)?.stored;
-            if (row && row.version > (stored.get(row.request_id)?.version ?? 0)) {
-              stored.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0' });
-              changed = true;
-            }
-          }
-          if (changed) plan = this.plan(unique, repeated, stored);
+          plan = planBatch(unique, repeated, stored);
+        } else if (addPreviousWrites(unique, stored, before)) {
+          plan = planBatch(unique, repeated, stored);
         }
       }
       decide();
@@ -335,25 +277,6 @@ export class ClickHouseTelemetryWriter {
     return chosen;
   }
 
-  /** Splits unique rows into new ones, re-sends (stored at the same or a higher version) and restatements. */
-  private plan(unique: Entry[], repeated: Entry[], stored: Map<string, StoredVersion>): BatchPlan {
-    const plan: BatchPlan = { toWrite: [], duplicates: [...repeated], restated: 0 };
-    for (const entry of unique) {
-      const existing = stored.get(entry.row.request_id);
-      if (!existing) {
-        plan.toWrite.push({ entry, row: entry.row });
-      } else if (existing.version >= entry.row.version) {
-        plan.duplicates.push(entry);
-      } else {
-        // A newer version of a stored request: carry the superseded money so rollups add only the difference.
-        const row = { ...entry.row, prev_version: existing.version, prev_estimated_cost: existing.estimated_cost, prev_provider_cost: existing.provider_cost };
-        plan.toWrite.push({ entry, row });
-        plan.restated++;
-      }
-    }
-    return plan;
-  }
-
   private settle(ticket: Ticket, kind: keyof WriteOutcome | undefined, error?: Error): void {
     if (kind) ticket.outcome[kind]++;
     if (error && !ticket.failed) ticket.failed = error;
@@ -369,37 +292,6 @@ export class ClickHouseTelemetryWriter {
     } catch (callbackError) {
       this.logger.error('onBatchFailed callback threw', { error: callbackError });
     }
-  }
-
-  /** Latest stored version (and its money) of each request_id, looked up only on the days the rows fall on. */
-  private async lookup(rows: LlmRequestRow[]): Promise<Map<string, StoredVersion>> {
-    const found = new Map<string, StoredVersion>();
-    const days = [...new Set(rows.map((r) => r.ts.slice(0, 10)))];
-    let minTs = rows[0].ts;
-    let maxTs = rows[0].ts;
-    for (const r of rows) {
-      if (r.ts < minTs) minTs = r.ts;
-      if (r.ts > maxTs) maxTs = r.ts;
-    }
-    for (let i = 0; i < rows.length; ) {
-      // One TabSeparated line per id, counted as escaped.
-      let ids = '';
-      for (let first = true; i < rows.length; i++, first = false) {
-        const line = `${tsvText(rows[i].request_id)}\n`;
-        if (!first && ids.length + line.length > LOOKUP_CHUNK_CHARS) break;
-        ids += line;
-      }
-      const result = await this.withRetry('lookup', async () => {
-        const rs = await this.client.query({
-          query: dedupLookupSql(this.table),
-          query_params: { days, ids, min_ts: minTs, max_ts: maxTs } satisfies DedupLookupParams,
-          format: 'JSONEachRow',
-        });
-        return rs.json<{ request_id: string; stored_version: string; stored_cost: string; stored_provider_cost: string }>();
-      });
-      for (const r of result) found.set(r.request_id, { version: Number(r.stored_version), estimated_cost: r.stored_cost, provider_cost: r.stored_provider_cost });
-    }
-    return found;
   }
 
   /** `body` is `rows` encoded; a batch the server finds too large is re-encoded in halves. */
