@@ -66,9 +66,10 @@ export class SpoolSegmentStore {
     if (this.writeOffset > 0) {
       const end = await lastNewlineEnd(join(this.dir, segmentName(this.writeSegment)), this.writeOffset);
       if (end < this.writeOffset) {
+        const torn = this.writeOffset - end;
         await this.writeHandle.truncate(end);
         this.writeOffset = end;
-        this.logger.warn('cut a torn telemetry line left by a crash', { segment: this.writeSegment, bytes: this.writeOffset - end });
+        this.logger.warn('cut a torn telemetry line left by a crash', { segment: this.writeSegment, bytes: torn });
       }
     }
   }
