@@ -14,7 +14,7 @@ export {
   parseWaitMs,
   type RequestListQuery,
 } from './requests/request-list.query';
-export { RequestLookupService, type TeamLimit } from './requests/request-lookup.service';
+export { REQUEST_BY_ID_SQL, REQUEST_KEYS_BY_ID_SQL, RequestLookupService, type TeamLimit } from './requests/request-lookup.service';
 export {
   REQUEST_RECORD_EXAMPLE,
   requestListSchema,

@@ -14,8 +14,9 @@ export interface LookupOptions {
   waitMs?: number;
 }
 
-// Every column of a record, formatted by ClickHouse: money as fixed 12-place strings, ts as stored (UTC).
-const RECORD_COLUMNS = `request_id, toString(ts) AS ts, feature, customer, team, env, virtual_key, provider, provider_account, region,
+// Every column of a record, formatted by ClickHouse: money as fixed 12-place strings, ts as stored (UTC; under another
+// name, since an alias named ts would replace the column in WHERE).
+const RECORD_COLUMNS = `request_id, toString(ts) AS stored_ts, feature, customer, team, env, virtual_key, provider, provider_account, region,
   model, requested_model, status, error_class, ${REQUEST_TOKEN_CLASSES.join(', ')},
   toDecimalString(estimated_cost, ${MONEY_SCALE}) AS estimated_cost, currency, price_ref,
   if(isNull(provider_cost), NULL, toDecimalString(assumeNotNull(provider_cost), ${MONEY_SCALE})) AS provider_cost,
@@ -26,8 +27,8 @@ const RECORD_COLUMNS = `request_id, toString(ts) AS ts, feature, customer, team,
  * `by_request_id` (migration 0017). With `request_id IN ids` beside it, the read goes through the whole primary key:
  * a granule or two per part instead of every row's request_id.
  */
-const BY_ID = `(toDate(ts), feature, customer, model) IN (SELECT toDate(ts), feature, customer, model FROM llm_requests WHERE request_id IN {ids:Array(String)})
-  AND request_id IN {ids:Array(String)}`;
+export const REQUEST_KEYS_BY_ID_SQL = 'SELECT toDate(ts), feature, customer, model FROM llm_requests WHERE request_id IN {ids:Array(String)}';
+const BY_ID = `(toDate(ts), feature, customer, model) IN (${REQUEST_KEYS_BY_ID_SQL}) AND request_id IN {ids:Array(String)}`;
 
 /** The latest version of one request (ReplacingMergeTree keeps older versions until a merge). */
 export const REQUEST_BY_ID_SQL = `SELECT ${RECORD_COLUMNS} FROM llm_requests WHERE ${BY_ID} ORDER BY version DESC LIMIT 1`;
@@ -75,7 +76,7 @@ export class RequestLookupService {
       from: query.from.toISOString(),
       to: query.to.toISOString(),
       rows: page.map(toRecord),
-      next_cursor: more && last ? encodeCursor(last.ts, last.request_id) : null,
+      next_cursor: more && last ? encodeCursor(last.stored_ts, last.request_id) : null,
     };
   }
 }
@@ -122,7 +123,7 @@ export function requestListSql(query: RequestListQuery, teams: TeamLimit): { sql
 /** A row as JSONEachRow gives it (64-bit integers as strings). */
 type StoredRow = Record<(typeof REQUEST_TOKEN_CLASSES)[number] | 'latency_ms' | 'ttft_ms' | 'status' | 'attempt' | 'rule_set_version' | 'version', string | number | null> & {
   request_id: string;
-  ts: string;
+  stored_ts: string;
   feature: string;
   customer: string;
   team: string;
@@ -152,7 +153,7 @@ function toRecord(row: StoredRow): RequestRecord {
   const n = (v: string | number | null) => Number(v);
   return {
     request_id: row.request_id,
-    ts: isoTime(row.ts),
+    ts: isoTime(row.stored_ts),
     attribution: { feature: row.feature, customer: row.customer, team: row.team, env: row.env, virtual_key: row.virtual_key },
     provider: row.provider,
     provider_account: row.provider_account,
