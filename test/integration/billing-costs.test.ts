@@ -147,6 +147,12 @@ describe('GET /v1/billing/costs: the ledger read back', () => {
     assert.equal(dayTotal.toFixed(8), charged.toFixed(8));
     assert.ok(byDay.body.rows.every((r: any) => /^2024-09-\d{2}$/.test(r.bucket)));
 
+    const names = await costs(`from=2024-09&to=2024-11&source=${focusSource}&group_by=billing_account,billing_account_name`);
+    assert.deepEqual(
+      new Set(names.body.rows.map((r: any) => `${r.group.billing_account}|${r.group.billing_account_name}`)),
+      new Set(rows.map((r) => `${r.BillingAccountId}|${r.BillingAccountName === 'NULL' ? '' : r.BillingAccountName}`)),
+    );
+
     const byCategory = await costs(`from=2023-01&to=2025-01&group_by=charge_category`);
     assert.ok(byCategory.body.rows.some((r: any) => r.group.charge_category === 'Usage'));
     // By tag: the file's own sums per value of its `environment` tag ('' for lines without it).

@@ -7,7 +7,9 @@ import { FieldProblem, ValidationError } from '@tollgate/core';
 export const LEDGER_DIMENSIONS = {
   provider: 'ProviderName',
   billing_account: 'BillingAccountId',
+  billing_account_name: 'BillingAccountName',
   sub_account: 'SubAccountId',
+  sub_account_name: 'SubAccountName',
   service: 'ServiceName',
   service_category: 'ServiceCategory',
   region: 'RegionId',
