@@ -1,6 +1,15 @@
 export { BILLING_FILE_FORMATS, type BillingFileFormat } from './files/billing-file.formats';
 export { ClickHouseFileAccess } from './files/clickhouse-file-access';
 export { BillingInputError } from './ledger/billing-ledger.repository';
+export { LEDGER_COSTS_PARAMETERS, LEDGER_DIMENSIONS, parseLedgerCostsQuery, type LedgerCostsQuery } from './ledger/ledger-costs.query';
+export {
+  LEDGER_COSTS_EXAMPLE,
+  LedgerCostsService,
+  ledgerCostsSchema,
+  ledgerCostsToCsv,
+  type LedgerCostRow,
+  type LedgerCosts,
+} from './ledger/ledger-costs.service';
 export { BillingLedgerSync } from './ledger/billing-ledger.sync';
 export { BILLING_ENTITIES } from './sources/billing-source.entity';
 export { syncRequestSchema } from './sources/billing-source.settings';

@@ -7,6 +7,22 @@ export {
   type TelemetryEventInput,
 } from './events/telemetry-event.schema';
 export { LlmRequestRestatementService, type RestatementResult } from './restatement/llm-request-restatement.service';
+export {
+  REQUEST_LIST_PARAMETERS,
+  parseRequestId,
+  parseRequestListQuery,
+  parseWaitMs,
+  type RequestListQuery,
+} from './requests/request-list.query';
+export { REQUEST_BY_ID_SQL, REQUEST_KEYS_BY_ID_SQL, RequestLookupService, type TeamLimit } from './requests/request-lookup.service';
+export {
+  REQUEST_RECORD_EXAMPLE,
+  requestListSchema,
+  requestRecordSchema,
+  requestsToCsv,
+  type RequestList,
+  type RequestRecord,
+} from './requests/request-record';
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
 export { parseUsageQuery } from './usage/usage-query';
 export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';

@@ -3,8 +3,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ApiTokenService, AuthModule } from '@tollgate/auth';
 import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
 import { CLICKHOUSE } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
+import { ClickHouseTelemetryWriter, RequestLookupService, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
 import { TelemetryCollectorController } from './telemetry-collector.controller';
+import { RequestsController } from './requests.controller';
 import { UsageController } from './usage.controller';
 
 export const TELEMETRY_PRICING = Symbol('TELEMETRY_PRICING');
@@ -33,7 +34,7 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 
 @Module({
   imports: [AuthModule],
-  controllers: [TelemetryCollectorController, UsageController],
+  controllers: [TelemetryCollectorController, UsageController, RequestsController],
   providers: [
     { provide: ClickHouseTelemetryWriter, useFactory: (clickhouse: ClickHouseClient) => new ClickHouseTelemetryWriter(clickhouse), inject: [CLICKHOUSE] },
     // The pricing module's PricingService (catalog + PostgreSQL overrides) when the app imports it; the bundled
@@ -49,6 +50,7 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
       inject: [ClickHouseTelemetryWriter, TELEMETRY_PRICING],
     },
     { provide: UsageQueryService, useFactory: (clickhouse: ClickHouseClient) => new UsageQueryService(clickhouse), inject: [CLICKHOUSE] },
+    { provide: RequestLookupService, useFactory: (clickhouse: ClickHouseClient) => new RequestLookupService(clickhouse), inject: [CLICKHOUSE] },
     TelemetryLifecycle,
   ],
 })

@@ -1,0 +1,71 @@
+import { Controller, applyDecorators, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { ApiResponseSchemaHost } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
+import {
+  REQUEST_LIST_PARAMETERS,
+  REQUEST_RECORD_EXAMPLE,
+  RequestLookupService,
+  parseRequestId,
+  parseRequestListQuery,
+  parseWaitMs,
+  requestListSchema,
+  requestRecordSchema,
+  requestsToCsv,
+} from '@tollgate/telemetry';
+
+const openApi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0' }) as ApiResponseSchemaHost['schema'];
+
+/** The list's query parameters, documented from the same table the parser checks names against. */
+const ApiRequestListQuery = () =>
+  applyDecorators(...REQUEST_LIST_PARAMETERS.map((p) => ApiQuery({ name: p.name, required: false, description: p.description, ...(p.example ? { example: p.example } : {}) })));
+
+/**
+ * GET /v1/requests/:id — one request as stored (latest version); GET /v1/requests — pages of them, newest first,
+ * JSON or CSV (`Accept: text/csv`). Scope `read`; a caller limited to teams sees only their requests (another
+ * team's is a 404, as an unknown one).
+ */
+@ApiTags('requests')
+@RequireScope('read')
+@Controller('v1/requests')
+export class RequestsController {
+  constructor(@Inject(RequestLookupService) private readonly requests: RequestLookupService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'List requests, newest first',
+    description: 'Keyset-paginated: pass `next_cursor` as `cursor` for the next page (also in the `x-tollgate-next-cursor` header, for CSV). Filters take repeated parameters or comma lists.',
+  })
+  @ApiRequestListQuery()
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ schema: openApi(requestListSchema), example: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z', rows: [REQUEST_RECORD_EXAMPLE], next_cursor: null } })
+  @ApiResponse({ status: 400, description: 'a parameter is invalid or unknown (each problem names it)' })
+  async list(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal | undefined): Promise<void> {
+    const query = parseRequestListQuery(req.query as Record<string, unknown>);
+    const page = await this.requests.list(query, principal?.teams ?? null);
+    if (page.next_cursor) res.setHeader('x-tollgate-next-cursor', page.next_cursor);
+    if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      res.status(200).type('text/csv; charset=utf-8').send(requestsToCsv(page.rows));
+      return;
+    }
+    res.status(200).json(page);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'One request by the id the proxy returned (x-tollgate-request-id)',
+    description:
+      'The latest stored version: attribution, tokens by class, estimated cost and price_ref, attempts, tags. A request the proxy has just served ' +
+      'lands within a second or two (telemetry is delivered in batches); pass `wait_ms` to wait for it instead of getting a 404.',
+  })
+  @ApiParam({ name: 'id', description: 'the request id, 1–128 characters', example: REQUEST_RECORD_EXAMPLE.request_id })
+  @ApiQuery({ name: 'wait_ms', required: false, description: 'wait up to this long (0–10000 ms, default 0) for a request not stored yet', example: '3000' })
+  @ApiOkResponse({ schema: openApi(requestRecordSchema), example: REQUEST_RECORD_EXAMPLE })
+  @ApiResponse({ status: 400, description: 'malformed id or wait_ms' })
+  @ApiResponse({ status: 404, description: "no such request (or one of a team the caller may not read): `request '<id>' not found`" })
+  async get(@Param('id') id: string, @Query('wait_ms') waitMs: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.requests.get(parseRequestId(id), { teams: principal?.teams ?? null, waitMs: parseWaitMs(waitMs) });
+  }
+}
