@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { MONEY_SCALE } from '@tollgate/core';
+import { MONEY_SCALE, encodeCsv } from '@tollgate/core';
 import { LATENCY_BUCKETS, latencyHistogramSql, latencyPercentileBucketsSql } from './latency-histogram';
 import { USAGE_DIMENSIONS, UsageDimension, UsageGrain, UsageQuery } from './usage-query';
 
@@ -230,27 +230,20 @@ function columnIndex(names: readonly string[]): (name: string) => number {
 /** CSV for spreadsheets: one header line, RFC 4180 quoting, and text cells that could run as formulas neutralised. */
 export function usageToCsv(query: UsageQuery, rows: UsageRow[]): string {
   const header = ['bucket', ...query.groupBy, 'currency', 'requests', 'errors', 'error_rate', ...TOKEN_CLASSES, 'estimated_cost', 'provider_cost', 'latency_p50_ms', 'latency_p95_ms'];
-  const text = (v: string) => {
-    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-  };
-  const lines = [header.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [
-        r.bucket,
-        ...query.groupBy.map((d) => text(r.group[d] ?? '')),
-        r.currency,
-        r.requests,
-        r.errors,
-        r.error_rate,
-        ...TOKEN_CLASSES.map((t) => r.tokens[t]),
-        r.estimated_cost,
-        r.provider_cost,
-        r.latency_p50_ms ?? '',
-        r.latency_p95_ms ?? '',
-      ].join(','),
-    );
-  }
-  return lines.join('\r\n') + '\r\n';
+  return encodeCsv(
+    header,
+    rows.map((r) => [
+      r.bucket,
+      ...query.groupBy.map((d) => r.group[d] ?? ''),
+      r.currency,
+      r.requests,
+      r.errors,
+      r.error_rate,
+      ...TOKEN_CLASSES.map((t) => r.tokens[t]),
+      r.estimated_cost,
+      r.provider_cost,
+      r.latency_p50_ms,
+      r.latency_p95_ms,
+    ]),
+  );
 }
