@@ -8,8 +8,8 @@ export {
 } from './events/telemetry-event.schema';
 export { LlmRequestRestatementService, type RestatementResult } from './restatement/llm-request-restatement.service';
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
-export { parseUsageQuery } from './usage/usage-query';
-export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
+export { USAGE_DIMENSIONS, USAGE_GRAINS, parseUsageQuery } from './usage/usage-query';
+export { TOKEN_CLASSES, UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
 export {
   ClickHouseTelemetryWriter,
   TelemetryWriteError,
