@@ -188,7 +188,7 @@ export class PriceOverridesController {
   @ApiOperation({ summary: 'Price a request: what given token counts cost for a model at a moment, and why' })
   @ApiZodQuery(quoteQuerySchema, { provider: 'openai', model: 'gpt-4o-mini', input_tokens: '12', cached_input_tokens: '4', output_tokens: '5' })
   @ApiOkResponse(zodResponse(quoteSchema, quoteExample))
-  @ApiErrors(400)
+  @ApiErrors(400, 404)
   async quote(@Query() query: Record<string, string>) {
     const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
     const usage = quoteUsage(counts);
