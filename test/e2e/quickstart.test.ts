@@ -12,8 +12,8 @@ import { FakeOpenAiServer } from '../support/fake-llm-openai.server';
 
 /**
  * README.md's Quickstart, run as written: its `sh` and `js` blocks are read from the README (so the doc and this
- * test cannot drift) and run in order, each in a fresh `bash` (or `node`) that inherits the variables the blocks
- * before it set, against `npm start`. Two things are translated, mechanically: the `npm start &` line is started
+ * test cannot drift) and run in order against `npm start`, the sh blocks typed into one bash session as a reader
+ * would, the js block run by node with that session's exported variables. Two things are translated, mechanically: the `npm start &` line is started
  * by the test (free ports, a temp data dir) and API/PROXY then point at the URLs it printed; and OpenAI's base URL is
  * replaced by a local server speaking OpenAI's wire format.
  */
@@ -34,31 +34,77 @@ function quickstartBlocks(): Block[] {
   return [...section.matchAll(/```(sh|js)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1] as Block['lang'], code: m[2] }));
 }
 
-interface Ran {
-  stdout: string;
-  env: Record<string, string>;
+/**
+ * One terminal: a single `bash` that the sh blocks are typed into in turn (so their variables carry over as they do
+ * for a reader), stopping at the first failing command. Programs the reader starts (node) get its exported variables.
+ */
+class ShellSession {
+  private readonly child: ChildProcess;
+  private stdout = '';
+  private stderr = '';
+  private exited?: number | null;
+  private count = 0;
+
+  constructor(env: Record<string, string>, private readonly scratch: string) {
+    this.child = spawn('bash', ['--noprofile', '--norc'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (c: Buffer) => (this.stdout += c.toString()));
+    this.child.stderr!.on('data', (c: Buffer) => (this.stderr += c.toString()));
+    this.child.once('exit', (code) => (this.exited = code));
+    this.child.stdin!.write('set -euo pipefail\n');
+  }
+
+  /** Types `code` in and resolves with what it printed; rejects when a command fails (the shell exits). */
+  run(code: string): Promise<string> {
+    const marker = `__quickstart_block_${++this.count}_done__`;
+    const from = this.stdout.length;
+    const errorsFrom = this.stderr.length;
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const at = this.stdout.indexOf(`${marker}\n`, from);
+        if (at >= 0) {
+          this.child.stdout!.off('data', check);
+          this.child.off('exit', failed);
+          resolve(this.stdout.slice(from, at));
+        }
+      };
+      const failed = () => reject(new Error(`the block failed:\n${code}\nstdout: ${this.stdout.slice(from)}\nstderr: ${this.stderr.slice(errorsFrom)}`));
+      if (this.exited !== undefined) return failed();
+      this.child.stdout!.on('data', check);
+      this.child.once('exit', failed);
+      this.child.stdin!.write(`${code}\necho ${marker}\n`);
+    });
+  }
+
+  /** The variables the shell exports, as a program started from it sees them. */
+  async exported(): Promise<Record<string, string>> {
+    const file = join(this.scratch, 'exported.env');
+    await this.run(`env -0 > '${file}'`);
+    return Object.fromEntries(
+      readFileSync(file, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.exited !== undefined) return;
+    const exited = once(this.child, 'exit');
+    this.child.stdin!.end('exit 0\n');
+    await exited;
+  }
 }
 
-/** Runs one block with `env`; a shell block's variables (all exported by `set -a`) come back as the next env. */
-async function run(block: Block, env: Record<string, string>, stateFile: string): Promise<Ran> {
-  const child =
-    block.lang === 'sh'
-      ? spawn('bash', ['-euo', 'pipefail', '-c', `set -a\n${block.code}\nenv -0 > '${stateFile}'\n`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, ['--input-type=module', '-e', block.code], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a js block as `node hello.mjs` would, from the repository (where `openai` is installed), with `env`. */
+async function runNode(code: string, env: Record<string, string>): Promise<string> {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = await once(child, 'exit');
-  assert.equal(code, 0, `the block failed:\n${block.code}\nstdout: ${stdout}\nstderr: ${stderr}`);
-  if (block.lang === 'js') return { stdout, env };
-  const next = Object.fromEntries(
-    readFileSync(stateFile, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-  return { stdout, env: next };
+  const [status] = await once(child, 'exit');
+  assert.equal(status, 0, `the block failed:\n${code}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  return stdout;
 }
 
 /** Resolves with the printed URLs once `npm start` says it is running; rejects if it exits first. */
@@ -94,13 +140,12 @@ function focusTotals(path: string): { period: string; currency: string; rows: nu
 
 describe("README.md's Quickstart, run in order against `npm start`", () => {
   const dataDir = tempDir('tollgate-quickstart-');
-  const stateFile = join(dataDir, 'quickstart.env');
   const openai = new FakeOpenAiServer();
   const blocks = quickstartBlocks();
   let tollgate: ChildProcess | undefined;
   const output = { stdout: '', stderr: '' };
-  // What every block inherits: a plain environment and the OpenAI key the README asks the reader for.
-  let env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, OPENAI_API_KEY: 'sk-quickstart-upstream' };
+  // The reader's terminal: a plain environment with the OpenAI key the README asks for.
+  const shell = new ShellSession({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, OPENAI_API_KEY: 'sk-quickstart-upstream' }, dataDir);
 
   before(async () => {
     await openai.start();
@@ -114,6 +159,7 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
   });
 
   after(async () => {
+    await shell.close();
     if (tollgate && tollgate.exitCode === null) {
       const exited = once(tollgate, 'exit');
       tollgate.kill('SIGTERM');
@@ -126,7 +172,8 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
   it('1. starts Tollgate with the admin token the block chose', async () => {
     const lines = blocks[0].code.split('\n');
     assert.ok(lines.includes('npm start &'), 'step 1 starts `npm start &`');
-    ({ env } = await run({ lang: 'sh', code: lines.filter((l) => l !== 'npm start &').join('\n') }, env, stateFile));
+    await shell.run(lines.filter((l) => l !== 'npm start &').join('\n'));
+    const env = await shell.exported();
     assert.match(env.TOLLGATE_ADMIN_TOKEN, /^[0-9a-f]{64}$/);
     assert.deepEqual([env.API, env.PROXY], ['http://127.0.0.1:4000', 'http://127.0.0.1:4001'], 'the default URLs');
     // --ignore-scripts skips prestart's rebuild, which other test files are reading.
@@ -138,29 +185,29 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
     tollgate.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
     tollgate.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
     const urls = await urlsWhenRunning(tollgate, output);
-    env = { ...env, API: urls.api, PROXY: urls.proxy };
+    // The reader's API and PROXY are the URLs npm start printed (here on free ports).
+    await shell.run(`API=${urls.api} PROXY=${urls.proxy}`);
   });
 
   it('2. adds the provider and deploys gpt-4o-mini on it', async () => {
-    const ran = await run(blocks[1], env, stateFile);
-    env = ran.env;
-    assert.match(env.PROVIDER_ID, /^[0-9a-f-]{36}$/);
-    assert.deepEqual(JSON.parse(ran.stdout), { model: 'gpt-4o-mini', upstream_model: 'gpt-4o-mini' });
+    const stdout = await shell.run(blocks[1].code);
+    assert.deepEqual(JSON.parse(stdout), { model: 'gpt-4o-mini', upstream_model: 'gpt-4o-mini' });
+    assert.match(await shell.run('echo "$PROVIDER_ID"'), /^[0-9a-f-]{36}\n$/);
   });
 
   it('3. issues a virtual key', async () => {
-    ({ env } = await run(blocks[2], env, stateFile));
-    assert.match(env.TOLLGATE_KEY, /^tg-/);
+    await shell.run(blocks[2].code);
+    assert.match((await shell.exported()).TOLLGATE_KEY, /^tg-/);
   });
 
   it('4. sends a request through the proxy with the openai SDK (only baseURL and apiKey changed) and reads its cost', async () => {
-    const { stdout } = await run(blocks[3], env, stateFile);
+    const stdout = await runNode(blocks[3].code, await shell.exported());
     const [content, costLine] = stdout.trim().split('\n');
     assert.equal(content, 'Hello from fake OpenAI');
     // 8 uncached + 4 cached input tokens and 5 output tokens at gpt-4o-mini's catalog price.
     assert.match(costLine, /^cost \(USD\): 0\.0000045 request id: \S+$/);
     const upstream = openai.requests.at(-1)!;
-    assert.equal(upstream.headers.authorization, `Bearer ${env.OPENAI_API_KEY}`, 'the stored provider key, not the virtual key');
+    assert.equal(upstream.headers.authorization, 'Bearer sk-quickstart-upstream', 'the stored provider key, not the virtual key');
     assert.equal(upstream.path, '/v1/chat/completions');
   });
 
@@ -169,7 +216,7 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
     // README's own query until the row is there.
     let stdout = '';
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      ({ stdout } = await run(blocks[4], env, stateFile));
+      stdout = await shell.run(blocks[4].code);
       if (stdout.trim()) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -183,8 +230,8 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
   });
 
   it('6. uploads a FOCUS export and reads the ledger totals back, exact to the cent and beyond', async () => {
-    const ran = await run(blocks[5], env, stateFile);
-    const [upload, ...totals] = ran.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const stdout = await shell.run(blocks[5].code);
+    const [upload, ...totals] = stdout.trim().split('\n').map((line) => JSON.parse(line));
     const expected = focusTotals(join(root, 'test/fixtures/billing/focus-1.2-ai-lines.csv'));
     assert.deepEqual(upload, { status: 'succeeded', rows: expected.reduce((n, t) => n + t.rows, 0) });
     assert.deepEqual(
