@@ -4,6 +4,7 @@ import { healthController } from '@tollgate/runtime';
 import { StorageModule, Stores } from '@tollgate/storage';
 import { BillingApiModule } from './billing/billing-api.module';
 import { DomainErrorFilter } from './errors/domain-error.filter';
+import { ApiIndexController } from './openapi/api-index.controller';
 import { PricingApiModule } from './pricing/pricing-api.module';
 import { ProvidersApiModule } from './providers/providers-api.module';
 import { TelemetryApiModule } from './telemetry/telemetry-api.module';
@@ -14,7 +15,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [StorageModule.forStores(stores), PricingApiModule, ProvidersApiModule, TelemetryApiModule, BillingApiModule],
-      controllers: [healthController('api')],
+      controllers: [healthController('api'), ApiIndexController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,1 +1,2 @@
-export { apiStarter } from './api.starter';
+export { apiStarter, createApiApp } from './api.starter';
+export { DOCS_PATH, OPENAPI_JSON_PATH, openApiPath } from './openapi/openapi.document';

@@ -1,6 +1,6 @@
 export { AuthModule } from './auth.module';
 export { ApiTokenRepository } from './tokens/api-token.repository';
-export { ApiTokenService, COLLECTOR_TOKEN_FILE } from './tokens/api-token.service';
+export { ApiTokenService, COLLECTOR_TOKEN_FILE, apiTokenInputSchema } from './tokens/api-token.service';
 export { proxyChannelToken } from './tokens/proxy-channel.token';
 export {
   ACCESS_SCOPES,

@@ -12,7 +12,14 @@ export {
 } from './ledger/ledger-costs.service';
 export { BillingLedgerSync } from './ledger/billing-ledger.sync';
 export { BILLING_ENTITIES } from './sources/billing-source.entity';
-export { syncRequestSchema } from './sources/billing-source.settings';
+export {
+  BILLING_SOURCE_KINDS,
+  createSourceSchema,
+  sourceSettingsSchemas,
+  syncRequestSchema,
+  updateSourceSchema,
+  type BillingSourceKind,
+} from './sources/billing-source.settings';
 export { BillingSourcesService, sourceView } from './sources/billing-sources.service';
 export { billingSyncJobSchema } from './sources/billing-sync.job';
 export { BillingSyncService } from './sources/billing-sync.service';

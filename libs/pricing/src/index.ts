@@ -10,7 +10,8 @@ export {
   type TokenUsageField,
 } from './engine/token-usage';
 export { OVERRIDE_KINDS, type PriceOverride } from './overrides/price-override';
-export { overrideJson, overridesFromJson } from './overrides/price-override.json';
+export { createOverrideSchema, correctOverrideSchema } from './overrides/price-override.input';
+export { overrideJson, overrideJsonSchema, overridesFromJson } from './overrides/price-override.json';
 export { PriceOverrideRepository } from './overrides/price-override.repository';
 export { PriceOverrideService } from './overrides/price-override.service';
 export { PRICING_ENTITIES, PricingModule } from './pricing.module';

@@ -1,6 +1,12 @@
 export { AdapterRegistry } from './adapters/adapter.registry';
 export { openAiUsage } from './adapters/openai.adapter';
-export { ProviderAdminService } from './admin/provider-admin.service';
+export {
+  ProviderAdminService,
+  deploymentInputSchema,
+  providerCredentialsSchema,
+  providerInputSchema,
+  virtualKeyInputSchema,
+} from './admin/provider-admin.service';
 export { SelfHostedDeploymentsService } from './admin/self-hosted-deployments.service';
 export {
   CatalogueNotLoadedError,

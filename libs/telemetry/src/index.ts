@@ -24,8 +24,8 @@ export {
   type RequestRecord,
 } from './requests/request-record';
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
-export { parseUsageQuery } from './usage/usage-query';
-export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
+export { USAGE_DIMENSIONS, USAGE_GRAINS, parseUsageQuery } from './usage/usage-query';
+export { TOKEN_CLASSES, UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
 export { ClickHouseTelemetryWriter, TelemetryWriteError } from './writer/clickhouse-telemetry.writer';
 export { dedupLookupSql, type DedupLookupParams } from './writer/llm-request-dedup.lookup';
 export { LLM_REQUEST_COLUMNS, encodeTabSeparated } from './writer/llm-request.tsv';

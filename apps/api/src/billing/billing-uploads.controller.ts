@@ -1,9 +1,12 @@
 import { createWriteStream, rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Controller, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { BILLING_FILE_FORMATS, BillingFileFormat, BillingSourcesService, BillingSyncService } from '@tollgate/billing';
 import { ConflictError, ValidationError } from '@tollgate/core';
+import { ApiErrors, ApiQueries, zodResponse } from '../openapi/zod-openapi';
+import { UPLOAD_QUERY_PARAMETERS, syncRunExample, syncRunSchema } from '../openapi/billing.openapi';
 
 const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
 
@@ -13,6 +16,9 @@ const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
  * (created on first use): it replaces the periods the file holds, or fails with the file and line named and
  * leaves the ledger as it was.
  */
+@ApiTags('billing')
+@ApiBearerAuth('bearer')
+@ApiErrors(401, 403)
 @Controller('v1/billing/uploads')
 export class BillingUploadsController {
   constructor(
@@ -22,6 +28,15 @@ export class BillingUploadsController {
 
   @Post()
   @HttpCode(201)
+  @ApiOperation({
+    summary: 'Upload a billing export (FOCUS, AWS CUR, Azure actual or amortized): one synchronous sync',
+    description: 'The file is the raw body. It replaces the billing periods it holds in the ledger, or fails with the file and line named and leaves the ledger as it was. The answer is the sync run with its totals.',
+  })
+  @ApiConsumes('text/csv', 'application/gzip', 'application/octet-stream')
+  @ApiQueries(UPLOAD_QUERY_PARAMETERS)
+  @ApiBody({ description: 'the export file', schema: { type: 'string', format: 'binary' } })
+  @ApiCreatedResponse(zodResponse(syncRunSchema, syncRunExample, 'The sync run (rows and totals per period and currency)'))
+  @ApiErrors(400, 409)
   async upload(@Req() req: Request, @Query() query: Record<string, string | undefined>) {
     const problems = [];
     if (!query.source) problems.push({ field: 'source', reason: 'required: the name of the upload source' });

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, parseOrThrow } from '@tollgate/core';
 import {
@@ -8,9 +9,25 @@ import {
   PriceRestatementOutbox,
   PricingService,
   TokenUsage,
+  correctOverrideSchema,
+  createOverrideSchema,
   overrideJson,
   parseTokenUsage,
 } from '@tollgate/pricing';
+import { ApiErrors, ApiZodQuery, zodBody, zodResponse } from '../openapi/zod-openapi';
+import {
+  createOverrideExample,
+  overrideChangeExample,
+  overrideChangeSchema,
+  overrideDeletedSchema,
+  overrideExample,
+  overrideListSchema,
+  overrideOneSchema,
+  quoteExample,
+  quoteSchema,
+  restatementExample,
+  restatementSchema,
+} from '../openapi/pricing.openapi';
 
 const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone' });
 const tokenParam = z.string().regex(/^\d+$/, 'must be a non-negative integer').transform(Number).optional();
@@ -82,7 +99,13 @@ function quoteJson(q: PriceQuote) {
   };
 }
 
+const actorHeader = { name: 'x-tollgate-actor', required: false, description: 'who makes the change, for the audit log (default `api`)' } as const;
+const overrideIdParam = { name: 'id', description: 'the override id (a UUID)', schema: { type: 'string', format: 'uuid' }, example: overrideExample.id } as const;
+
 /** /v1/prices: price overrides (CRUD; every change audit-logged, past periods restated), restatement status, quotes. */
+@ApiTags('prices')
+@ApiBearerAuth('bearer')
+@ApiErrors(401, 403)
 @Controller('v1/prices')
 export class PriceOverridesController {
   constructor(
@@ -92,12 +115,24 @@ export class PriceOverridesController {
   ) {}
 
   @Post('overrides')
+  @ApiOperation({
+    summary: 'Add a price override (custom price, discount, tier or GPU-hour price)',
+    description: 'Audit-logged; when `effective_from` is in the past, the requests it covers are re-priced (the `restatement` job).',
+  })
+  @ApiHeader(actorHeader)
+  @ApiBody(zodBody(createOverrideSchema, createOverrideExample))
+  @ApiCreatedResponse(zodResponse(overrideChangeSchema, overrideChangeExample))
+  @ApiErrors(400, 409)
   async create(@Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
     const change = await this.overrides.create(body, actorOf(actor));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
   @Get('overrides')
+  @ApiOperation({ summary: 'List price overrides' })
+  @ApiZodQuery(listQuerySchema, { provider: 'openai_compatible', kind: 'custom_price', at: '2026-06-01T00:00:00Z' })
+  @ApiOkResponse(zodResponse(overrideListSchema, { overrides: [overrideExample] }))
+  @ApiErrors(400)
   async list(@Query() query: Record<string, string>) {
     const q = parse(listQuerySchema, query);
     const rows = await this.overrides.list({ provider: q.provider, model: q.model, kind: q.kind, activeAt: q.at ? new Date(q.at) : undefined });
@@ -105,17 +140,32 @@ export class PriceOverridesController {
   }
 
   @Get('overrides/:id')
+  @ApiOperation({ summary: 'One price override' })
+  @ApiParam(overrideIdParam)
+  @ApiOkResponse(zodResponse(overrideOneSchema, { override: overrideExample }))
+  @ApiErrors(400, 404)
   async get(@Param('id') overrideId: string) {
     return { override: overrideJson(await this.overrides.get(id(overrideId))) };
   }
 
   @Patch('overrides/:id')
+  @ApiOperation({ summary: 'Correct a price override (a new revision; the past it covers is re-priced)' })
+  @ApiHeader(actorHeader)
+  @ApiParam(overrideIdParam)
+  @ApiBody(zodBody(correctOverrideSchema, { prices: { input: '0.55', output: '0.75' } }))
+  @ApiOkResponse(zodResponse(overrideChangeSchema, { ...overrideChangeExample, override: { ...overrideExample, revision: 2, prices: { input: '0.55', output: '0.75' } } }))
+  @ApiErrors(400, 404, 409)
   async correct(@Param('id') overrideId: string, @Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
     const change = await this.overrides.correct(id(overrideId), body, actorOf(actor));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
   @Delete('overrides/:id')
+  @ApiOperation({ summary: 'Delete a price override (the past it covered is re-priced without it)' })
+  @ApiHeader(actorHeader)
+  @ApiParam(overrideIdParam)
+  @ApiOkResponse(zodResponse(overrideDeletedSchema, { deleted: overrideExample, restatement: { job_id: `restate-${overrideExample.id}-deleted`, queued: true } }))
+  @ApiErrors(400, 404)
   @HttpCode(200)
   async remove(@Param('id') overrideId: string, @Headers('x-tollgate-actor') actor?: string) {
     const change = await this.overrides.remove(id(overrideId), actorOf(actor));
@@ -124,6 +174,10 @@ export class PriceOverridesController {
 
   /** State and result (rows_scanned / rows_changed / rows_unpriced) of a restatement an override change queued. */
   @Get('restatements/:jobId')
+  @ApiOperation({ summary: 'State and result of a restatement an override change queued' })
+  @ApiParam({ name: 'jobId', description: 'the `restatement.job_id` an override change returned', schema: { type: 'string' }, example: restatementExample.restatement.job_id })
+  @ApiOkResponse(zodResponse(restatementSchema, restatementExample))
+  @ApiErrors(404)
   async restatement(@Param('jobId') jobId: string) {
     const record = await this.restatements.get(jobId);
     if (!record) throw new NotFoundError('price restatement', jobId);
@@ -131,6 +185,10 @@ export class PriceOverridesController {
   }
 
   @Get('quote')
+  @ApiOperation({ summary: 'Price a request: what given token counts cost for a model at a moment, and why' })
+  @ApiZodQuery(quoteQuerySchema, { provider: 'openai', model: 'gpt-4o-mini', input_tokens: '12', cached_input_tokens: '4', output_tokens: '5' })
+  @ApiOkResponse(zodResponse(quoteSchema, quoteExample))
+  @ApiErrors(400, 404)
   async quote(@Query() query: Record<string, string>) {
     const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
     const usage = quoteUsage(counts);

@@ -1,7 +1,10 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiTokenService } from '@tollgate/auth';
 import { TelemetryIngestService } from '@tollgate/telemetry';
+import { ApiErrors, zodBody, zodResponse } from '../openapi/zod-openapi';
+import { collectorResultExample, collectorResultSchema, telemetryBatchSchema, telemetryEventExample } from '../openapi/telemetry.openapi';
 import { readTelemetryBody } from './telemetry-body.reader';
 
 /**
@@ -9,6 +12,8 @@ import { readTelemetryBody } from './telemetry-body.reader';
  * event landed (the rest carry `{index, field, reason}` errors), 400 with the same body when none did, 401 without a
  * valid collector token, 413 over the size limit, 503 when the events could not be stored (re-send: idempotent).
  */
+@ApiTags('telemetry')
+@ApiBearerAuth('bearer')
 @Controller('v1/telemetry')
 export class TelemetryCollectorController {
   constructor(
@@ -17,6 +22,25 @@ export class TelemetryCollectorController {
   ) {}
 
   @Post()
+  @ApiOperation({
+    summary: 'Collect telemetry events (from a separate proxy or your own gateway)',
+    description:
+      'Needs a collector token (TOLLGATE_COLLECTOR_TOKEN, or the one embedded mode writes to `<data dir>/collector-token`). ' +
+      'A JSON array, or NDJSON (`application/x-ndjson`, optionally `content-encoding: gzip`); up to 10 MB decoded. ' +
+      'Each event is validated on its own; the field reference is docs/telemetry-event.md.',
+  })
+  @ApiConsumes('application/json', 'application/x-ndjson')
+  @ApiBody(zodBody(telemetryBatchSchema, [telemetryEventExample]))
+  @ApiOkResponse(zodResponse(collectorResultSchema, collectorResultExample, 'At least one event was accepted (the others have errors)'))
+  @ApiResponse({
+    status: 400,
+    ...zodResponse(
+      collectorResultSchema,
+      { accepted: 0, rejected: 1, duplicates: 0, errors: [{ index: 0, field: 'model', reason: 'Invalid input: expected string, received undefined' }], warnings: [], error: { type: 'validation', message: 'no event was valid' } },
+      'No event was valid',
+    ),
+  })
+  @ApiErrors(401, 413, 415, 503)
   async collect(@Req() req: Request, @Res() res: Response): Promise<void> {
     await this.tokens.verifyBearer(req.headers.authorization, 'collector');
     const body = await readTelemetryBody(req);

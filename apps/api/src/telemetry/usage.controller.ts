@@ -1,16 +1,36 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/telemetry';
+import { ApiErrors, ApiQueries, jsonSchemaOf } from '../openapi/zod-openapi';
+import { USAGE_CSV_EXAMPLE, USAGE_QUERY_PARAMETERS, usageAnswerExample, usageAnswerSchema } from '../openapi/telemetry.openapi';
 
 /**
  * GET /v1/usage — requests, tokens by class, estimated cost, latency p50/p95 and error rate per bucket and group.
  * JSON by default, CSV with `Accept: text/csv`. `x-tollgate-source: rollup|raw` says what answered.
  */
+@ApiTags('usage')
+@ApiBearerAuth('bearer')
+@ApiErrors(401, 403)
 @Controller('v1/usage')
 export class UsageController {
   constructor(@Inject(UsageQueryService) private readonly usage: UsageQueryService) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'Requests, tokens, cost, latency and errors per time bucket and group',
+    description: 'From what the proxy recorded (estimated cost). JSON by default; CSV with `Accept: text/csv`. The answer header `x-tollgate-source` says whether a rollup (`rollup`) or the raw requests (`raw`) answered.',
+  })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiQueries(USAGE_QUERY_PARAMETERS)
+  @ApiOkResponse({
+    description: 'The usage rows',
+    content: {
+      'application/json': { schema: jsonSchemaOf(usageAnswerSchema), example: usageAnswerExample },
+      'text/csv': { schema: { type: 'string' }, example: USAGE_CSV_EXAMPLE },
+    },
+  })
+  @ApiErrors(400, 503)
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
     const query = parseUsageQuery(req.query as Record<string, unknown>);
     const result = await this.usage.query(query);

@@ -10,7 +10,7 @@ import { isProxyChannelToken } from './proxy-channel.token';
 /** File (in TOLLGATE_DATA_DIR) the embedded mode writes its generated collector token to. */
 export const COLLECTOR_TOKEN_FILE = 'collector-token';
 
-const tokenInput = z.object({ name: z.string().trim().min(1).max(128), scope: z.enum(API_TOKEN_SCOPES) }).strict();
+export const apiTokenInputSchema = z.object({ name: z.string().trim().min(1).max(128), scope: z.enum(API_TOKEN_SCOPES) }).strict();
 
 /** What each scope's refusals say (the collector's and the proxy channel's wording predate this service). */
 const REFUSALS: Record<ApiTokenScope, { missing: string; invalid: string }> = {
@@ -53,7 +53,7 @@ export class ApiTokenService {
 
   /** `POST /v1/api-tokens`: issues a token of the requested scope; the token itself is in this answer only. */
   async create(input: unknown, actor = 'api'): Promise<ApiTokenRecord & { token: string }> {
-    const data = parseOrThrow(tokenInput, input, { whole: '(body)', context: 'invalid request' });
+    const data = parseOrThrow(apiTokenInputSchema, input, { whole: '(body)', context: 'invalid request' });
     const token = `tgt_${randomBytes(24).toString('base64url')}`;
     const record = await this.tokens.insert({ name: data.name, scope: data.scope, hash: hashSecret(token), prefix: token.slice(0, 10) });
     await this.audit.record({ actor, action: 'api_token.create', entity: 'api_token', entityId: record.id, details: { name: data.name, scope: data.scope } });

@@ -34,7 +34,7 @@ const decimal = z
   .transform((v) => new Dec(v));
 
 /** The stored override's shape, checked field by field: prices were validated when the override was written. */
-const overrideJsonSchema = z.object({
+export const overrideJsonSchema = z.object({
   id: z.string().min(1),
   revision: z.number().int().nonnegative(),
   provider: z.string().min(1),

@@ -10,7 +10,7 @@ interface Queryable {
 }
 
 const name = z.string().trim().min(1).max(128);
-const credentialsSchema = z
+export const providerCredentialsSchema = z
   .object({
     apiKey: z.string().min(1).max(4096).optional(),
     bearerToken: z.string().min(1).max(8192).optional(),
@@ -20,7 +20,7 @@ const credentialsSchema = z
   })
   .strict();
 
-const providerInput = z
+export const providerInputSchema = z
   .object({
     name: name.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits and . _ - only'),
     kind: z.enum(PROVIDER_KINDS as [string, ...string[]]),
@@ -30,11 +30,11 @@ const providerInput = z
       .refine((u) => u.startsWith('http://') || u.startsWith('https://'), 'must be an http(s) URL')
       .optional(),
     settings: z.record(z.string(), z.unknown()).default({}),
-    credentials: credentialsSchema.optional(),
+    credentials: providerCredentialsSchema.optional(),
   })
   .strict();
 
-const deploymentInput = z
+export const deploymentInputSchema = z
   .object({
     model: name,
     upstream_model: name.optional(),
@@ -45,13 +45,18 @@ const deploymentInput = z
   })
   .strict();
 
-const keyInput = z
+export const virtualKeyInputSchema = z
   .object({
     name,
     defaults: z.record(z.string(), z.unknown()).default({}),
     allowed_models: z.array(name).max(1000).nullable().optional(),
   })
   .strict();
+
+/** TypeORM's postgres driver answers an UPDATE … RETURNING with `[rows, affected]`, a plain query with the rows. */
+function updatedRows(result: unknown[]): any[] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
+}
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   return parseOrThrow(schema, input, { whole: '(body)', context: 'invalid request' });
@@ -72,7 +77,7 @@ export class ProviderAdminService {
   ) {}
 
   async createProvider(input: unknown, actor = 'api') {
-    const data = parse(providerInput, input);
+    const data = parse(providerInputSchema, input);
     const id = randomUUID();
     const ciphertext = data.credentials ? this.cipher.encrypt(data.credentials, id) : null;
     try {
@@ -89,8 +94,8 @@ export class ProviderAdminService {
   }
 
   async setCredentials(id: string, input: unknown, actor = 'api') {
-    const credentials = parse(credentialsSchema, input);
-    const rows = await this.db.query(`UPDATE tollgate.providers SET credentials_ciphertext = $2, updated_at = now() WHERE id = $1 RETURNING id`, [id, this.cipher.encrypt(credentials, id)]);
+    const credentials = parse(providerCredentialsSchema, input);
+    const rows = updatedRows(await this.db.query(`UPDATE tollgate.providers SET credentials_ciphertext = $2, updated_at = now() WHERE id = $1 RETURNING id`, [id, this.cipher.encrypt(credentials, id)]));
     if (!rows.length) throw new NotFoundError('provider', id);
     await this.audit(actor, 'provider.credentials', 'provider', id, {});
     return this.getProvider(id);
@@ -107,7 +112,7 @@ export class ProviderAdminService {
   }
 
   async createDeployment(providerId: string, input: unknown, actor = 'api') {
-    const data = parse(deploymentInput, input);
+    const data = parse(deploymentInputSchema, input);
     await this.getProvider(providerId);
     let rows;
     try {
@@ -130,7 +135,7 @@ export class ProviderAdminService {
 
   /** Issues a virtual key; the key itself is in this answer only. `validateDefaults` applies the attribution rules. */
   async createVirtualKey(input: unknown, validateDefaults: (defaults: unknown) => Record<string, string>, actor = 'api') {
-    const data = parse(keyInput, input);
+    const data = parse(virtualKeyInputSchema, input);
     const defaults = validateDefaults(data.defaults);
     const key = `tg-${randomBytes(24).toString('base64url')}`;
     const rows = await this.db.query(
@@ -147,7 +152,7 @@ export class ProviderAdminService {
   }
 
   async revokeVirtualKey(id: string, actor = 'api') {
-    const rows = await this.db.query(`UPDATE tollgate.virtual_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, revoked_at`, [id]);
+    const rows = updatedRows(await this.db.query(`UPDATE tollgate.virtual_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, revoked_at`, [id]));
     if (!rows.length) throw new NotFoundError('virtual key', id);
     await this.audit(actor, 'virtual_key.revoke', 'virtual_key', id, {});
     return rows[0];
