@@ -124,18 +124,19 @@ function urlsWhenRunning(child: ChildProcess, output: { stdout: string; stderr: 
   });
 }
 
-/** Sums of a FOCUS file's costs per billing period and currency, exactly: what the ledger must report back. */
-function focusTotals(path: string): { period: string; currency: string; rows: number; billedCost: string; effectiveCost: string }[] {
+/** Sums of a FOCUS file's costs per provider, billing account, service and currency, exactly: what the ledger must report back. */
+function focusTotals(path: string): { group: Record<string, string>; currency: string; billed_cost: string; effective_cost: string; rows: number }[] {
   const rows = parse(readFileSync(path), { columns: true, bom: true }) as Record<string, string>[];
-  const byPeriod = new Map<string, { rows: number; billed: Decimal; effective: Decimal }>();
+  const byGroup = new Map<string, { group: Record<string, string>; currency: string; rows: number; billed: Decimal; effective: Decimal }>();
   for (const r of rows) {
-    const key = `${r.BillingPeriodStart.slice(0, 10)}|${r.BillingCurrency}`;
-    const t = byPeriod.get(key) ?? { rows: 0, billed: new Decimal(0), effective: new Decimal(0) };
-    byPeriod.set(key, { rows: t.rows + 1, billed: t.billed.plus(r.BilledCost || 0), effective: t.effective.plus(r.EffectiveCost || 0) });
+    const group = { provider: r.ProviderName, billing_account: r.BillingAccountId, service: r.ServiceName };
+    const key = JSON.stringify([group, r.BillingCurrency]);
+    const t = byGroup.get(key) ?? { group, currency: r.BillingCurrency, rows: 0, billed: new Decimal(0), effective: new Decimal(0) };
+    byGroup.set(key, { ...t, rows: t.rows + 1, billed: t.billed.plus(r.BilledCost || 0), effective: t.effective.plus(r.EffectiveCost || 0) });
   }
-  return [...byPeriod]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, t]) => ({ period: key.split('|')[0], currency: key.split('|')[1], rows: t.rows, billedCost: t.billed.toFixed(), effectiveCost: t.effective.toFixed() }));
+  return [...byGroup.values()]
+    .map((t) => ({ group: t.group, currency: t.currency, billed_cost: t.billed.toFixed(), effective_cost: t.effective.toFixed(), rows: t.rows }))
+    .sort((x, y) => JSON.stringify([x.group, x.currency]).localeCompare(JSON.stringify([y.group, y.currency])));
 }
 
 describe("README.md's Quickstart, run in order against `npm start`", () => {
@@ -229,15 +230,19 @@ describe("README.md's Quickstart, run in order against `npm start`", () => {
     );
   });
 
-  it('6. uploads a FOCUS export and reads the ledger totals back, exact to the cent and beyond', async () => {
+  it('6. uploads a FOCUS export and reads the ledger back per provider, account and service, exact to the cent and beyond', async () => {
     const stdout = await shell.run(blocks[5].code);
-    const [upload, ...totals] = stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [upload, ...costs] = stdout.trim().split('\n').map((line) => JSON.parse(line));
     const expected = focusTotals(join(root, 'test/fixtures/billing/focus-1.2-ai-lines.csv'));
     assert.deepEqual(upload, { status: 'succeeded', rows: expected.reduce((n, t) => n + t.rows, 0) });
-    assert.deepEqual(
-      totals.map((t) => ({ ...t, billedCost: new Decimal(t.billedCost).toFixed(), effectiveCost: new Decimal(t.effectiveCost).toFixed() })),
-      expected,
-    );
-    assert.deepEqual(totals.map((t) => `${t.period}|${t.currency}`), [...totals.map((t) => `${t.period}|${t.currency}`)].sort(), 'by period, then currency');
+    const exact = (c: { group: Record<string, string>; currency: string; billed_cost: string; effective_cost: string }) => ({
+      group: c.group,
+      currency: c.currency,
+      billed_cost: new Decimal(c.billed_cost).toFixed(),
+      effective_cost: new Decimal(c.effective_cost).toFixed(),
+    });
+    const byKey = (x: { group: Record<string, string>; currency: string }, y: { group: Record<string, string>; currency: string }) =>
+      JSON.stringify([x.group, x.currency]).localeCompare(JSON.stringify([y.group, y.currency]));
+    assert.deepEqual(costs.map(exact).sort(byKey), expected.map(exact));
   });
 });

@@ -1,15 +1,12 @@
-import { Controller, Get, Inject, Req, Res, applyDecorators } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags, type ApiResponseSchemaHost } from '@nestjs/swagger';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import { LEDGER_COSTS_EXAMPLE, LEDGER_COSTS_PARAMETERS, LedgerCostsService, ledgerCostsSchema, ledgerCostsToCsv, parseLedgerCostsQuery } from '@tollgate/billing';
+import { ApiErrors, ApiQueries, zodResponse } from '../openapi/zod-openapi';
 
 /** The query parameters, documented from the same table the parser checks names against. */
-const ApiLedgerCostsQuery = () =>
-  applyDecorators(
-    ...LEDGER_COSTS_PARAMETERS.map((p) => ApiQuery({ name: p.name, required: p.required, description: p.description, ...(p.example ? { example: p.example } : {}) })),
-  );
+const LEDGER_COSTS_QUERY = LEDGER_COSTS_PARAMETERS.map((p) => ({ name: p.name, required: p.required, description: p.description, ...(p.example ? { example: p.example } : {}) }));
 
 /**
  * GET /v1/billing/costs — the billing ledger read back: billed, effective and list cost per time bucket, group and
@@ -17,6 +14,8 @@ const ApiLedgerCostsQuery = () =>
  * ledger has no sound per-team split (libs/billing/README.md).
  */
 @ApiTags('billing')
+@ApiBearerAuth('bearer')
+@ApiErrors(401, 403)
 @RequireScope('read')
 @Controller('v1/billing/costs')
 export class BillingCostsController {
@@ -29,11 +28,10 @@ export class BillingCostsController {
       'Sums per currency (never across currencies), as decimal strings at 12 places. grain=billing_period (default) buckets by invoice month, ' +
       'the figure an invoice is checked against; month and day bucket by charge period. A re-synced period replaces the old one, so it never counts twice.',
   })
-  @ApiLedgerCostsQuery()
+  @ApiQueries(LEDGER_COSTS_QUERY)
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ schema: z.toJSONSchema(ledgerCostsSchema, { target: 'openapi-3.0' }) as ApiResponseSchemaHost['schema'], example: LEDGER_COSTS_EXAMPLE })
-  @ApiResponse({ status: 400, description: 'a parameter is missing, invalid or unknown (each problem names it)' })
-  @ApiResponse({ status: 403, description: 'the caller is limited to teams; the ledger is not split by team' })
+  @ApiOkResponse(zodResponse(ledgerCostsSchema, LEDGER_COSTS_EXAMPLE))
+  @ApiErrors(400, 503)
   async get(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal | undefined): Promise<void> {
     const query = parseLedgerCostsQuery(req.query as Record<string, unknown>);
     const costs = await this.costs.query(query, principal?.teams ?? null);

@@ -1,8 +1,6 @@
-import { Controller, applyDecorators, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { ApiResponseSchemaHost } from '@nestjs/swagger';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import {
   REQUEST_LIST_PARAMETERS,
@@ -15,12 +13,10 @@ import {
   requestRecordSchema,
   requestsToCsv,
 } from '@tollgate/telemetry';
-
-const openApi = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0' }) as ApiResponseSchemaHost['schema'];
+import { ApiErrors, ApiQueries, zodResponse } from '../openapi/zod-openapi';
 
 /** The list's query parameters, documented from the same table the parser checks names against. */
-const ApiRequestListQuery = () =>
-  applyDecorators(...REQUEST_LIST_PARAMETERS.map((p) => ApiQuery({ name: p.name, required: false, description: p.description, ...(p.example ? { example: p.example } : {}) })));
+const REQUEST_LIST_QUERY = REQUEST_LIST_PARAMETERS.map((p) => ({ name: p.name, required: false, description: p.description, ...(p.example ? { example: p.example } : {}) }));
 
 /**
  * GET /v1/requests/:id — one request as stored (latest version); GET /v1/requests — pages of them, newest first,
@@ -28,6 +24,8 @@ const ApiRequestListQuery = () =>
  * team's is a 404, as an unknown one).
  */
 @ApiTags('requests')
+@ApiBearerAuth('bearer')
+@ApiErrors(401, 403)
 @RequireScope('read')
 @Controller('v1/requests')
 export class RequestsController {
@@ -38,10 +36,10 @@ export class RequestsController {
     summary: 'List requests, newest first',
     description: 'Keyset-paginated: pass `next_cursor` as `cursor` for the next page (also in the `x-tollgate-next-cursor` header, for CSV). Filters take repeated parameters or comma lists.',
   })
-  @ApiRequestListQuery()
+  @ApiQueries(REQUEST_LIST_QUERY)
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ schema: openApi(requestListSchema), example: { from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z', rows: [REQUEST_RECORD_EXAMPLE], next_cursor: null } })
-  @ApiResponse({ status: 400, description: 'a parameter is invalid or unknown (each problem names it)' })
+  @ApiOkResponse(zodResponse(requestListSchema, { from: '2026-11-20T00:00:00.000Z', to: '2026-11-21T00:00:00.000Z', rows: [REQUEST_RECORD_EXAMPLE], next_cursor: null }))
+  @ApiErrors(400, 503)
   async list(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal | undefined): Promise<void> {
     const query = parseRequestListQuery(req.query as Record<string, unknown>);
     const page = await this.requests.list(query, principal?.teams ?? null);
@@ -62,9 +60,8 @@ export class RequestsController {
   })
   @ApiParam({ name: 'id', description: 'the request id, 1–128 characters', example: REQUEST_RECORD_EXAMPLE.request_id })
   @ApiQuery({ name: 'wait_ms', required: false, description: 'wait up to this long (0–10000 ms, default 0) for a request not stored yet', example: '3000' })
-  @ApiOkResponse({ schema: openApi(requestRecordSchema), example: REQUEST_RECORD_EXAMPLE })
-  @ApiResponse({ status: 400, description: 'malformed id or wait_ms' })
-  @ApiResponse({ status: 404, description: "no such request (or one of a team the caller may not read): `request '<id>' not found`" })
+  @ApiOkResponse(zodResponse(requestRecordSchema, REQUEST_RECORD_EXAMPLE))
+  @ApiErrors(400, 404, 503)
   async get(@Param('id') id: string, @Query('wait_ms') waitMs: unknown, @CurrentPrincipal() principal: Principal | undefined) {
     return this.requests.get(parseRequestId(id), { teams: principal?.teams ?? null, waitMs: parseWaitMs(waitMs) });
   }
