@@ -1,1 +1,1 @@
-export { apiStarter } from './api.starter';
+export { apiStarter, createApiStarter, type ApiBootstrapNotice } from './api.starter';

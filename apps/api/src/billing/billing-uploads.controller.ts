@@ -4,6 +4,7 @@ import { Controller, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { BILLING_FILE_FORMATS, BillingFileFormat, BillingSourcesService, BillingSyncService } from '@tollgate/billing';
 import { ConflictError, ValidationError } from '@tollgate/core';
+import { RequireScope } from '@tollgate/auth';
 
 const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
 
@@ -14,6 +15,7 @@ const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
  * leaves the ledger as it was.
  */
 @Controller('v1/billing/uploads')
+@RequireScope('write')
 export class BillingUploadsController {
   constructor(
     @Inject(BillingSourcesService) private readonly sources: BillingSourcesService,

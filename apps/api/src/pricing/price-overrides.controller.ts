@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import { NotFoundError, ValidationError, parseOrThrow } from '@tollgate/core';
 import {
   OVERRIDE_KINDS,
@@ -45,9 +46,9 @@ function id(value: string): string {
   return value;
 }
 
-/** Who made a change, for the audit log (set by the console or an admin client; authentication comes later). */
-function actorOf(header: string | undefined): string {
-  return header?.trim() || 'api';
+/** Who made a change, for the audit log: the authenticated principal (never a header a caller could forge). */
+function actorOf(principal: Principal | undefined): string {
+  return principal?.name ?? 'api';
 }
 
 /**
@@ -92,12 +93,14 @@ export class PriceOverridesController {
   ) {}
 
   @Post('overrides')
-  async create(@Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.create(body, actorOf(actor));
+  @RequireScope('write')
+  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.create(body, actorOf(principal));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
   @Get('overrides')
+  @RequireScope('read')
   async list(@Query() query: Record<string, string>) {
     const q = parse(listQuerySchema, query);
     const rows = await this.overrides.list({ provider: q.provider, model: q.model, kind: q.kind, activeAt: q.at ? new Date(q.at) : undefined });
@@ -105,25 +108,29 @@ export class PriceOverridesController {
   }
 
   @Get('overrides/:id')
+  @RequireScope('read')
   async get(@Param('id') overrideId: string) {
     return { override: overrideJson(await this.overrides.get(id(overrideId))) };
   }
 
   @Patch('overrides/:id')
-  async correct(@Param('id') overrideId: string, @Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.correct(id(overrideId), body, actorOf(actor));
+  @RequireScope('write')
+  async correct(@Param('id') overrideId: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.correct(id(overrideId), body, actorOf(principal));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
   @Delete('overrides/:id')
+  @RequireScope('write')
   @HttpCode(200)
-  async remove(@Param('id') overrideId: string, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.remove(id(overrideId), actorOf(actor));
+  async remove(@Param('id') overrideId: string, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.remove(id(overrideId), actorOf(principal));
     return { deleted: overrideJson(change.override), restatement: change.restatement };
   }
 
   /** State and result (rows_scanned / rows_changed / rows_unpriced) of a restatement an override change queued. */
   @Get('restatements/:jobId')
+  @RequireScope('read')
   async restatement(@Param('jobId') jobId: string) {
     const record = await this.restatements.get(jobId);
     if (!record) throw new NotFoundError('price restatement', jobId);
@@ -131,6 +138,7 @@ export class PriceOverridesController {
   }
 
   @Get('quote')
+  @RequireScope('read')
   async quote(@Query() query: Record<string, string>) {
     const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
     const usage = quoteUsage(counts);

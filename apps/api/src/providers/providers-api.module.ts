@@ -1,58 +1,63 @@
-import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditLogService, AuditModule } from '@tollgate/audit';
-import { ApiTokenService, AuthModule } from '@tollgate/auth';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import { AppConfig, APP_CONFIG, CredentialCipher, loadSecretKey } from '@tollgate/core';
 import { validateAttributionDefaults } from '@tollgate/gateway';
 import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
 import { ProviderAdminService } from '@tollgate/providers';
+
+/** Who the audit log records: the authenticated principal (the access guard sets it on every non-public route). */
+function actorOf(principal: Principal | undefined): string {
+  return principal?.name ?? 'api';
+}
 
 @Controller('v1')
 export class ProvidersController {
   constructor(
     @Inject(ProviderAdminService) private readonly admin: ProviderAdminService,
     @Inject(PriceOverrideService) private readonly priceOverrides: PriceOverrideService,
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
   ) {}
 
   @Post('providers')
-  create(@Body() body: unknown) {
-    return this.admin.createProvider(body);
+  @RequireScope('write')
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createProvider(body, actorOf(principal));
   }
 
   @Get('providers')
+  @RequireScope('read')
   list() {
     return this.admin.listProviders();
   }
 
   @Put('providers/:id/credentials')
-  setCredentials(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
-    return this.admin.setCredentials(id, body);
+  @RequireScope('admin')
+  setCredentials(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.setCredentials(id, body, actorOf(principal));
   }
 
   @Post('providers/:id/deployments')
-  createDeployment(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
-    return this.admin.createDeployment(id, body);
+  @RequireScope('write')
+  createDeployment(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createDeployment(id, body, actorOf(principal));
   }
 
   @Get('deployments')
+  @RequireScope('read')
   deployments() {
     return this.admin.listDeployments();
   }
 
-  @Post('api-tokens')
-  createToken(@Body() body: unknown) {
-    return this.tokens.create(body);
-  }
-
   /**
-   * The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy`. Price overrides
+   * The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy` (which only an
+   * admin can issue) or the channel token derived from TOLLGATE_SECRET_KEY; an admin token does not do. Price overrides
    * travel with it, past ones included (they price requests of their time), so a separate proxy needs no PostgreSQL
    * and its prices and routes are always from the same moment.
    */
   @Get('internal/proxy-catalogue')
-  async catalogue(@Headers('authorization') authorization: string | undefined) {
-    await this.tokens.verifyBearer(authorization, 'proxy');
+  @RequireScope('proxy')
+  async catalogue() {
     const [catalogue, overrides] = await Promise.all([this.admin.catalogue(), this.priceOverrides.list({})]);
     return { ...catalogue, price_overrides: overrides.map(overrideJson) };
   }
@@ -63,24 +68,27 @@ export class VirtualKeysController {
   constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
 
   @Post()
-  create(@Body() body: unknown) {
-    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>);
+  @RequireScope('write')
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>, actorOf(principal));
   }
 
   @Get()
+  @RequireScope('read')
   list() {
     return this.admin.listVirtualKeys();
   }
 
   @Delete(':id')
-  revoke(@Param('id', ParseUUIDPipe) id: string) {
-    return this.admin.revokeVirtualKey(id);
+  @RequireScope('write')
+  revoke(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.revokeVirtualKey(id, actorOf(principal));
   }
 }
 
-/** Providers, deployments, credentials (encrypted at rest), virtual keys, and API tokens (issued by @tollgate/auth). */
+/** Providers, deployments, credentials (encrypted at rest) and virtual keys. */
 @Module({
-  imports: [AuditModule, AuthModule],
+  imports: [AuditModule],
   controllers: [ProvidersController, VirtualKeysController],
   providers: [
     {

@@ -1,6 +1,6 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { ApiTokenService } from '@tollgate/auth';
+import { RequireScope } from '@tollgate/auth';
 import { TelemetryIngestService } from '@tollgate/telemetry';
 import { readTelemetryBody } from './telemetry-body.reader';
 
@@ -10,15 +10,13 @@ import { readTelemetryBody } from './telemetry-body.reader';
  * valid collector token, 413 over the size limit, 503 when the events could not be stored (re-send: idempotent).
  */
 @Controller('v1/telemetry')
+@RequireScope('collector')
 export class TelemetryCollectorController {
-  constructor(
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
-    @Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService,
-  ) {}
+  constructor(@Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService) {}
 
+  /** The access guard has checked the collector token (an issued one, or TOLLGATE_COLLECTOR_TOKEN). */
   @Post()
   async collect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.tokens.verifyBearer(req.headers.authorization, 'collector');
     const body = await readTelemetryBody(req);
     const result = await this.ingest.ingest(body.items);
     const errors = [...body.errors, ...result.errors].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));

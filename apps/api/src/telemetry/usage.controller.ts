@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RequireScope } from '@tollgate/auth';
 import { parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/telemetry';
 
 /**
@@ -7,6 +8,7 @@ import { parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/teleme
  * JSON by default, CSV with `Accept: text/csv`. `x-tollgate-source: rollup|raw` says what answered.
  */
 @Controller('v1/usage')
+@RequireScope('read')
 export class UsageController {
   constructor(@Inject(UsageQueryService) private readonly usage: UsageQueryService) {}
 
