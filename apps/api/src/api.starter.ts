@@ -20,6 +20,8 @@ export interface ApiBootstrapNotice {
 
 export interface ApiStarterOptions {
   onBootstrapNotice?: (notice: ApiBootstrapNotice) => void;
+  /** Hands over the listening Nest app (tests read its router to enumerate every route). */
+  onListening?: (app: NestExpressApplication) => void;
 }
 
 function linkOf(url: string, notice: AuthBootstrapNotice): ApiBootstrapNotice {
@@ -50,6 +52,7 @@ export function createApiStarter(options: ApiStarterOptions = {}): AppStarter {
       shutdown.register('accept', 'api', () => app.close());
       const url = serverUrl(app.getHttpServer());
       if (Object.keys(notice).length) options.onBootstrapNotice?.(linkOf(url, notice));
+      options.onListening?.(app);
       return { url };
     },
   };

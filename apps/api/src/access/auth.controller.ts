@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req, Res } from '
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AccessService, CurrentPrincipal, Principal, PublicRoute, RequireScope, SESSION_COOKIE, SessionService, StartedSession } from '@tollgate/auth';
-import { APP_CONFIG, AppConfig, UnauthorizedError, parseOrThrow } from '@tollgate/core';
+import { APP_CONFIG, AppConfig, UnauthorizedError, ValidationError, parseOrThrow } from '@tollgate/core';
 import { openApiSchema } from '../http/openapi-schema';
 import { EXAMPLE_USER, loginBodySchema, principalSchema, sessionAnswerSchema } from './access-api.schemas';
 import { clearSessionCookies, readCookies, setSessionCookies } from './session.cookies';
@@ -47,8 +47,9 @@ export class AuthController {
   @ApiResponse({ status: 303, description: 'logged in; redirects to /' })
   @ApiResponse({ status: 401, description: 'the link was used already, expired or is unknown' })
   async loginLink(@Query('token') token: string | undefined, @Req() req: Request, @Res() res: Response) {
+    if (!token) throw ValidationError.field('token', 'required: the token of the login link');
     this.access.countLoginAttempt(req.ip ?? 'unknown');
-    const session = token ? await this.sessions.useLoginLink(token) : undefined;
+    const session = await this.sessions.useLoginLink(token);
     if (!session) throw new UnauthorizedError('this login link was used already, has expired or is unknown');
     setSessionCookies(req, res, session, this.config);
     res.redirect(303, '/');

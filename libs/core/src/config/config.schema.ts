@@ -53,7 +53,7 @@ export const configSchema = z.object({
   TOLLGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Password of the first console admin (TOLLGATE_ADMIN_EMAIL), created when no user exists yet. */
   TOLLGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().min(1).default('admin@tollgate.local'),
+  TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().min(1).default('admin@localhost'),
   /** How long a console session lasts after login. */
   TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
   /** `auto`: session cookies are Secure when the request came over TLS (X-Forwarded-Proto counts with TOLLGATE_TRUST_PROXY). */
