@@ -21,9 +21,9 @@ export class AuthBootstrapService {
   private readonly logger = new Logger('auth');
 
   constructor(
-    private readonly tokens: ApiTokenService,
-    private readonly users: UserService,
-    private readonly sessions: SessionService,
+    private readonly tokens: Pick<ApiTokenService, 'hasLiveAdminToken' | 'ensureAdminBootstrapToken' | 'ensureCollectorBootstrapToken'>,
+    private readonly users: Pick<UserService, 'hasEnabledAdmin' | 'ensureBootstrapAdmin'>,
+    private readonly sessions: Pick<SessionService, 'createLoginLink'>,
     private readonly config: AppConfig,
   ) {}
 
