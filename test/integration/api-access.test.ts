@@ -18,8 +18,8 @@ function registeredRoutes(app: NestExpressApplication): Array<{ method: string; 
   return routes;
 }
 
-/** The routes anyone may call: probes and the two ways to log in. */
-const PUBLIC = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /v1/auth/login-link'];
+/** The routes anyone may call: probes and the ways to log in (OIDC answers 404 while it is not configured). */
+const PUBLIC = ['GET /healthz', 'GET /readyz', 'POST /v1/auth/login', 'GET /v1/auth/login-link', 'GET /v1/auth/oidc/login', 'GET /v1/auth/oidc/callback'];
 
 /**
  * The least scope each route requires (the mapping the README documents). Asserted route by route from the answers

@@ -4,7 +4,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiBootstrapNotice, createApiStarter } from '../../apps/api/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
-import { embeddedTarget, StoreTarget } from '../support/test-env';
+import { embeddedTarget, StoreTarget, unusedLoopbackPort } from '../support/test-env';
+import { FakeOidcServer } from '../support/fake-oidc.server';
 
 /** The `name=value` of each Set-Cookie, with its attributes, by cookie name. */
 function setCookies(res: Response): Record<string, { value: string; attributes: string[] }> {
@@ -33,15 +34,35 @@ describe('console sessions and the embedded first start', () => {
   let running: RunningProcess;
   let api: string;
   let notice: ApiBootstrapNotice | undefined;
+  const idp = new FakeOidcServer('tollgate-console', 'oidc-client-secret');
 
   before(async () => {
     target = await embeddedTarget.create();
     const { TOLLGATE_ADMIN_TOKEN: _headless, ...env } = target.env;
-    running = await launch({ ...env, TOLLGATE_RATE_LIMIT_PER_MINUTE: '40', TOLLGATE_TRUST_PROXY: 'loopback' }, [createApiStarter({ onBootstrapNotice: (n) => (notice = n) })]);
+    // OIDC needs its redirect URL before the api listens: a fixed free port instead of 0.
+    const port = await unusedLoopbackPort();
+    await idp.start();
+    running = await launch(
+      {
+        ...env,
+        API_PORT: String(port),
+        TOLLGATE_RATE_LIMIT_PER_MINUTE: '40',
+        TOLLGATE_LOGIN_RATE_LIMIT_PER_MINUTE: '60',
+        TOLLGATE_TRUST_PROXY: 'loopback',
+        TOLLGATE_OIDC_ISSUER: idp.url,
+        TOLLGATE_OIDC_CLIENT_ID: 'tollgate-console',
+        TOLLGATE_OIDC_CLIENT_SECRET: 'oidc-client-secret',
+        TOLLGATE_OIDC_REDIRECT_URL: `http://127.0.0.1:${port}/v1/auth/oidc/callback`,
+        TOLLGATE_OIDC_ROLE_CLAIM: 'groups',
+        TOLLGATE_OIDC_ROLE_MAP: 'finops-admins=admin,finance-team=finance',
+      },
+      [createApiStarter({ onBootstrapNotice: (n) => (notice = n) })],
+    );
     api = running.urls.api;
   });
   after(async () => {
     await running?.stop();
+    await idp.stop();
     await target?.cleanup();
   });
 
@@ -138,5 +159,47 @@ describe('console sessions and the embedded first start', () => {
     assert.ok(Number(limited.headers.get('retry-after')) >= 1);
     assert.equal(((await limited.json()) as { error: { type: string } }).error.type, 'rate_limited');
     assert.equal((await asBrowser(admin, 'GET', '/v1/auth/me')).status, 200);
+  });
+
+  it('OIDC login: code flow with PKCE against the provider, role from the mapped claim, refused without a mapped role', async () => {
+    const login = async () => {
+      const start = await fetch(`${api}/v1/auth/oidc/login`, { redirect: 'manual' });
+      assert.equal(start.status, 302);
+      const pending = setCookies(start).tollgate_oidc;
+      assert.ok(pending.attributes.includes('httponly'));
+      const authorize = new URL(start.headers.get('location')!);
+      assert.equal(`${authorize.origin}${authorize.pathname}`, `${idp.url}/authorize`);
+      const back = await fetch(authorize, { redirect: 'manual' });
+      assert.equal(back.status, 302);
+      const callback = new URL(back.headers.get('location')!);
+      return { callback, cookie: `tollgate_oidc=${pending.value}` };
+    };
+
+    idp.nextUser = { sub: 'o-1', email: 'Olivia@Example.com', groups: ['staff', 'finance-team'] };
+    const first = await login();
+    const done = await fetch(first.callback, { headers: { cookie: first.cookie }, redirect: 'manual' });
+    assert.equal(done.status, 303, await done.clone().text());
+    const olivia = sessionOf(done);
+    const me = (await (await asBrowser(olivia, 'GET', '/v1/auth/me')).json()) as { name: string; scopes: string[] };
+    assert.deepEqual([me.name, me.scopes], ['olivia@example.com', ['read', 'write']]);
+    assert.ok(idp.tokenRequests.at(-1)!.get('code_verifier'), 'PKCE verifier sent to the token endpoint');
+
+    // Promoted at the provider: the next login brings the role up to date.
+    idp.nextUser = { sub: 'o-1', email: 'olivia@example.com', groups: ['finance-team', 'finops-admins'] };
+    const second = await login();
+    const promoted = sessionOf(await fetch(second.callback, { headers: { cookie: second.cookie }, redirect: 'manual' }));
+    assert.deepEqual(((await (await asBrowser(promoted, 'GET', '/v1/auth/me')).json()) as { scopes: string[] }).scopes, ['read', 'write', 'admin']);
+
+    const replay = await fetch(second.callback, { headers: { cookie: second.cookie }, redirect: 'manual' });
+    assert.equal(replay.status, 401, 'a code works once');
+    const third = await login();
+    assert.equal((await fetch(third.callback, { redirect: 'manual' })).status, 401, 'no pending-login cookie');
+    const tampered = new URL(third.callback);
+    tampered.searchParams.set('state', 'forged');
+    assert.equal((await fetch(tampered, { headers: { cookie: third.cookie }, redirect: 'manual' })).status, 401, 'state must match');
+
+    idp.nextUser = { sub: 'm-1', email: 'mallory@example.com', groups: ['staff'] };
+    const unmapped = await login();
+    assert.equal((await fetch(unmapped.callback, { headers: { cookie: unmapped.cookie }, redirect: 'manual' })).status, 403);
   });
 });

@@ -4,6 +4,7 @@ import { APP_CONFIG, AppConfig, loadSecretKey } from '@tollgate/core';
 import { AuditLogService, AuditModule } from '@tollgate/audit';
 import { AccessService } from './access/access.service';
 import { AuthBootstrapService } from './auth-bootstrap.service';
+import { OidcLoginService } from './oidc/oidc-login.service';
 import { SessionRepository } from './sessions/session.repository';
 import { SessionService } from './sessions/session.service';
 import { ApiTokenRepository } from './tokens/api-token.repository';
@@ -13,7 +14,7 @@ import { UserService } from './users/user.service';
 
 /**
  * Provides the app's one ApiTokenService (one verification cache), UserService, SessionService, AccessService (one
- * rate limiter) and AuthBootstrapService. Needs the global StorageModule (DataSource, config).
+ * rate limiter), AuthBootstrapService and OidcLoginService. Needs the global StorageModule (DataSource, config).
  */
 @Module({
   imports: [AuditModule],
@@ -44,7 +45,12 @@ import { UserService } from './users/user.service';
       inject: [ApiTokenService, UserService, SessionService, APP_CONFIG],
       useFactory: (tokens: ApiTokenService, users: UserService, sessions: SessionService, config: AppConfig) => new AuthBootstrapService(tokens, users, sessions, config),
     },
+    {
+      provide: OidcLoginService,
+      inject: [APP_CONFIG, UserService, SessionService],
+      useFactory: (config: AppConfig, users: UserService, sessions: SessionService) => new OidcLoginService(config, users, sessions),
+    },
   ],
-  exports: [ApiTokenService, UserService, SessionService, AccessService, AuthBootstrapService],
+  exports: [ApiTokenService, UserService, SessionService, AccessService, AuthBootstrapService, OidcLoginService],
 })
 export class AuthModule {}
