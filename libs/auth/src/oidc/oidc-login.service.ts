@@ -65,8 +65,8 @@ export class OidcLoginService {
 
   /** The callback: exchanges the code, checks the ID token, maps the role and starts a session. */
   async finish(callbackUrl: URL, pending: OidcPending | undefined): Promise<StartedSession> {
-    if (!pending) throw new UnauthorizedError('OIDC login expired or was started elsewhere: start again');
     const { client, config } = await this.discover();
+    if (!pending) throw new UnauthorizedError('OIDC login expired or was started elsewhere: start again');
     let claims: Record<string, unknown>;
     try {
       const tokens = await client.authorizationCodeGrant(config, callbackUrl, {
