@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApiStarter } from '../../apps/api/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
-import { StoreTarget, storeTargets } from '../support/test-env';
+import { serverTarget, StoreTarget, storeTargets } from '../support/test-env';
 import { adminAuth } from '../support/api-auth';
 
 /** Every route the api's Express router holds, as `METHOD /path` with its parameters named. */
@@ -184,6 +184,38 @@ for (const factory of storeTargets) {
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
       const sameOrigin = await fetch(`${api}/v1/providers`, { headers: adminAuth({ origin: api }) });
       assert.equal(sameOrigin.status, 200);
+    });
+  });
+}
+
+if (serverTarget && process.env.DATABASE_URL) {
+  const servers = serverTarget;
+  describe(`first start on ${servers.name} stores`, () => {
+    let target: StoreTarget;
+    before(async () => {
+      target = await servers.create();
+    });
+    after(async () => {
+      await target?.cleanup();
+    });
+
+    it('refuses to start with no admin and neither TOLLGATE_ADMIN_TOKEN nor TOLLGATE_ADMIN_PASSWORD, naming both', async () => {
+      const { TOLLGATE_ADMIN_TOKEN: _admin, ...env } = target.env;
+      await assert.rejects(launch(env, [createApiStarter()]), /TOLLGATE_ADMIN_PASSWORD or TOLLGATE_ADMIN_TOKEN must be set/);
+      const started = await launch({ ...env, TOLLGATE_ADMIN_PASSWORD: 'a long admin password' }, [createApiStarter()]);
+      try {
+        const login = await fetch(`${started.urls.api}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'admin@localhost', password: 'a long admin password' }),
+        });
+        assert.equal(login.status, 200);
+      } finally {
+        await started.stop();
+      }
+      // The admin exists now: later starts need neither variable.
+      const again = await launch(env, [createApiStarter()]);
+      await again.stop();
     });
   });
 }
