@@ -20,7 +20,7 @@ export const OIDC_PENDING_TTL_MS = 10 * 60 * 1000;
 /** The most powerful role the claim's values map to, or undefined when none maps. */
 export function roleFromClaim(claim: unknown, map: Record<string, UserRole>): UserRole | undefined {
   const values = Array.isArray(claim) ? claim : typeof claim === 'string' ? claim.split(/[\s,]+/) : [];
-  const roles = values.filter((v): v is string => typeof v === 'string' && v in map).map((v) => map[v]);
+  const roles = values.filter((v): v is string => typeof v === 'string' && Object.hasOwn(map, v)).map((v) => map[v]);
   return roles.sort((a, b) => USER_ROLES.indexOf(b) - USER_ROLES.indexOf(a))[0];
 }
 
