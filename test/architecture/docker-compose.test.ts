@@ -29,7 +29,7 @@ const apps: Record<string, string> = { api: 'API_PORT', proxy: 'PROXY_PORT', wor
 
 /** Compose interpolation of `${VAR:?message}` as a user with those variables set would get it. */
 function interpolate(env: Record<string, string>): Record<string, string> {
-  const given: Record<string, string> = { TOLLGATE_SECRET_KEY: 'ab'.repeat(32), TOLLGATE_COLLECTOR_TOKEN: 'c'.repeat(32) };
+  const given: Record<string, string> = { TOLLGATE_SECRET_KEY: 'ab'.repeat(32), TOLLGATE_COLLECTOR_TOKEN: 'c'.repeat(32), TOLLGATE_ADMIN_TOKEN: 'd'.repeat(32) };
   return Object.fromEntries(
     Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{(\w+)(?::[?-][^}]*)?\}/g, (_, name: string) => given[name] ?? '')]),
   );
@@ -93,7 +93,12 @@ describe('docker-compose.yml', () => {
       assert.equal(config.HOST, '0.0.0.0', `${name} listens beyond the container's loopback`);
       const test = compose.services[name].healthcheck?.test.join(' ') ?? '';
       assert.ok(test.includes(`127.0.0.1:${port}/readyz`), `${name} healthcheck probes /readyz on ${port}`);
-      if (name !== 'worker') assert.deepEqual(compose.services[name].ports, [`${port}:${port}`]);
+      // The api (configuration, credentials) is published on the host's loopback only; the proxy serves the apps.
+      if (name === 'api') assert.deepEqual(compose.services[name].ports, [`127.0.0.1:${port}:${port}`]);
+      // Server stores need an admin at the first start: the headless admin token (nothing else can create one).
+      if (name === 'api') assert.equal(config.TOLLGATE_ADMIN_TOKEN, 'd'.repeat(32));
+      else assert.equal(config.TOLLGATE_ADMIN_TOKEN, undefined, `${name} gets no admin credential`);
+      if (name === 'proxy') assert.deepEqual(compose.services[name].ports, [`${port}:${port}`]);
       const urls = [config.DATABASE_URL, config.CLICKHOUSE_URL, config.REDIS_URL].map((u) => new URL(u!).hostname);
       for (const host of urls) {
         assert.ok(compose.services[host], `${name} points at service ${host}, which exists`);

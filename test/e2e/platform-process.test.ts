@@ -47,6 +47,13 @@ describe('the npm start entry point (all-in-one process)', () => {
       const ready = await fetch(`${url}/readyz`);
       assert.equal(ready.status, 200, await ready.text());
     }
+    // First start: the banner names the admin token file and prints a one-time login link that logs in once.
+    assert.ok(output.stdout.includes(`Admin API token (Authorization: Bearer …) in ${join(dataDir, 'admin-token')}`), output.stdout);
+    const link = new RegExp(`log in as admin@localhost with this one-time link \\(valid 24 h\\):\\s+(${urls.api}/v1/auth/login-link\\?token=\\S+)`).exec(output.stdout)?.[1];
+    assert.ok(link, output.stdout);
+    assert.equal((await fetch(link, { redirect: 'manual' })).status, 303);
+    assert.equal((await fetch(link, { redirect: 'manual' })).status, 401);
+    assert.doesNotMatch(output.stdout.slice(0, output.stdout.indexOf('Tollgate is running')), /tgl_/, 'the link is in no log line');
     const exited = once(child, 'exit');
     child.kill('SIGTERM');
     const [code] = await exited;

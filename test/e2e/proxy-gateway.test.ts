@@ -8,6 +8,7 @@ import { RunningProcess, launch } from '@tollgate/runtime';
 import { loadSecretKey } from '@tollgate/core';
 import { proxyChannelToken } from '@tollgate/auth';
 import { StoreTarget, storeTargets } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 import { captureOutput } from '../support/output-capture';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
 import { ANTHROPIC_TEXT, FakeAnthropicServer } from '../support/fake-llm-anthropic.server';
@@ -58,7 +59,7 @@ for (const factory of storeTargets) {
     const fakeAzure = new FakeOpenAiServer();
 
     async function post(path: string, body: unknown): Promise<any> {
-      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
       const json = await res.json();
       assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
@@ -350,11 +351,11 @@ for (const factory of storeTargets) {
       const limitedClient = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: limited.key, maxRetries: 0 });
       await assert.rejects(limitedClient.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError);
       assert.deepEqual((await limitedClient.models.list()).data.map((m) => m.id), ['text-embedding-3-small']);
-      const revoke = await fetch(`${api}/v1/keys/${limited.id}`, { method: 'DELETE' });
+      const revoke = await fetch(`${api}/v1/keys/${limited.id}`, { method: 'DELETE', headers: adminAuth() });
       assert.equal(revoke.status, 200);
       await proxy.context.catalogue.refresh();
       await assert.rejects(limitedClient.models.list(), (error: unknown) => error instanceof OpenAI.AuthenticationError, 'a revoked key stops working at the next catalogue refresh');
-      const badDefaults = await fetch(`${api}/v1/keys`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', defaults: { feature: 'has space' } }) });
+      const badDefaults = await fetch(`${api}/v1/keys`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify({ name: 'x', defaults: { feature: 'has space' } }) });
       assert.equal(badDefaults.status, 400);
       assert.match(JSON.stringify(await badDefaults.json()), /defaults\.feature/);
       const stranger = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'tg-not-a-real-key', maxRetries: 0 });
@@ -561,7 +562,9 @@ for (const factory of storeTargets) {
       assert.equal(denied.status, 401);
       const collectorOnly = await post('/v1/api-tokens', { name: 'collector-1', scope: 'collector' });
       const wrongScope = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: { authorization: `Bearer ${collectorOnly.token}` } });
-      assert.equal(wrongScope.status, 401, 'a collector token does not read credentials');
+      assert.equal(wrongScope.status, 403, 'a collector token does not read credentials');
+      const adminToken = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: adminAuth() });
+      assert.equal(adminToken.status, 403, 'nor does an admin token: only the proxy scope reads them');
       const proxyToken = await post('/v1/api-tokens', { name: 'proxy-1', scope: 'proxy' });
       // A proxy sharing the api's TOLLGATE_SECRET_KEY may use the derived channel token instead (docker-compose).
       const derived = await fetch(`${api}/v1/internal/proxy-catalogue`, { headers: { authorization: `Bearer ${proxyChannelToken(loadSecretKey(running.stores.config))}` } });

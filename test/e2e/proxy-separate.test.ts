@@ -9,6 +9,7 @@ import { apiStarter } from '../../apps/api/src';
 import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { AppStarter, RunningProcess, launch } from '@tollgate/runtime';
 import { StoreTarget, storeTargets, unusedLoopbackPort } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
 
 interface Readiness {
@@ -19,7 +20,7 @@ interface Readiness {
 /** Through the api's REST endpoints: an OpenAI provider at `upstreamUrl`, a gpt-4o-mini deployment, a virtual key. */
 async function provisionOpenAi(apiUrl: string, upstreamUrl: string): Promise<string> {
   async function post(path: string, body: unknown): Promise<any> {
-    const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
     const json = await res.json();
     assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -158,7 +159,7 @@ for (const factory of storeTargets) {
       // A custom price set in the api reaches the proxy with its catalogue: $1 / $2 per million input / output tokens.
       const created = await fetch(`${apiUrl}/v1/prices/overrides`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: adminAuth({ 'content-type': 'application/json' }),
         body: JSON.stringify({ provider: 'openai', model: 'gpt-4o-mini', kind: 'custom_price', prices: { input: '1', output: '2' }, effective_from: '2026-01-01T00:00:00Z' }),
       });
       assert.equal(created.status, 201, await created.clone().text());

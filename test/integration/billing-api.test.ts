@@ -10,6 +10,7 @@ import { workerStarter } from '../../apps/worker/src';
 import { QueueName } from '@tollgate/storage';
 import { RunningProcess, launch } from '@tollgate/runtime';
 import { StoreTarget, storeTargets, tempDir } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 import { FakeS3Server } from '../support/fake-s3.server';
 import { FakeCostExplorerServer } from '../support/fake-cost-explorer.server';
 import { FakeAzureCostServer } from '../support/fake-azure-cost.server';
@@ -185,7 +186,7 @@ for (const factory of storeTargets) {
     });
 
     const json = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method, headers: adminAuth({ 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as any };
     };
     const ledgerTotal = async (sourceId: string) => {
@@ -211,7 +212,7 @@ for (const factory of storeTargets) {
     };
 
     it('ingests an uploaded FOCUS file, names file and line of a bad one with a 400, and keeps the ledger as it was', async () => {
-      const upload = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: readFileSync(ORACLE) });
+      const upload = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle.csv`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: readFileSync(ORACLE) });
       const run = (await upload.json()) as any;
       assert.equal(upload.status, 201, JSON.stringify(run));
       assert.equal(run.status, 'succeeded');
@@ -222,7 +223,7 @@ for (const factory of storeTargets) {
       assert.equal(new Decimal((await ledgerTotal(source.id)).billed).toFixed(2), fileSum(ORACLE, 'BilledCost'));
 
       const bad = readFileSync(ORACLE, 'utf8').split('\n').map((l, i) => (i === 3 ? l.replace(',"USD",', ',"US$",') : l)).join('\n');
-      const rejected = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle-restated.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: bad });
+      const rejected = await fetch(`${api}/v1/billing/uploads?source=oci-focus&filename=oracle-restated.csv`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: bad });
       const error = (await rejected.json()) as any;
       assert.equal(rejected.status, 400);
       assert.equal(error.error.message, "oracle-restated.csv line 4: BillingCurrency: unknown currency 'US$'");
@@ -234,7 +235,7 @@ for (const factory of storeTargets) {
       assert.deepEqual(history.map((r: any) => [r.status, r.rows, r.errorLine]), [['failed', 0, 4], ['succeeded', 7, null]]);
       assert.match(history[0].error, /oracle-restated\.csv line 4/);
 
-      const missing = await fetch(`${api}/v1/billing/uploads?filename=x.txt`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a' });
+      const missing = await fetch(`${api}/v1/billing/uploads?filename=x.txt`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: 'a' });
       const missingBody = (await missing.json()) as any;
       assert.equal(missing.status, 400);
       assert.deepEqual(missingBody.error.problems.map((p: any) => p.field), ['source', 'filename']);

@@ -9,6 +9,7 @@ import { QueueName } from '@tollgate/storage';
 import { LlmRequestRestatementService } from '@tollgate/telemetry';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 
 // Overrides through the real API on the real stores (PostgreSQL + ClickHouse + queue); restatement jobs run by the
 // real processor (the worker's, applying them through telemetry's LlmRequestRestatementService) on a BullMQ worker
@@ -42,6 +43,7 @@ for (const factory of storeTargets) {
     let target: StoreTarget;
     let running: RunningProcess;
     let api: string;
+    let aliceToken: string;
     let worker: Worker;
     const outcomes = new Map<string, { promise: Promise<RestatementJobResult>; resolve(r: RestatementJobResult): void; reject(e: Error): void }>();
     const outcome = (jobId: string) => {
@@ -60,6 +62,9 @@ for (const factory of storeTargets) {
       target = await factory.create();
       running = await launch(target.env, [apiStarter]);
       api = running.urls.api;
+      // Alice changes prices with a write token of her own; the audit log names the token, whatever headers say.
+      const issued = await fetch(`${api}/v1/api-tokens`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify({ name: 'alice@finance', scope: 'write' }) });
+      aliceToken = ((await issued.json()) as { token: string }).token;
       const repository = new PriceOverrideRepository(running.stores.dataSource);
       const processor = new PriceRestatementProcessor(
         running.stores.queues,
@@ -85,7 +90,7 @@ for (const factory of storeTargets) {
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${api}${path}`, {
         method,
-        headers: { 'content-type': 'application/json', 'x-tollgate-actor': 'alice@finance' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceToken}`, 'x-tollgate-actor': 'cfo@example.com' },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: (await res.json()) as any };
@@ -251,10 +256,10 @@ for (const factory of storeTargets) {
       assert.deepEqual(
         trail.map((t: { actor: string; action: string }) => [t.actor, t.action]),
         [
-          ['alice@finance', 'price_override.created'],
-          ['alice@finance', 'price_restatement.completed'],
-          ['alice@finance', 'price_override.corrected'],
-          ['alice@finance', 'price_restatement.completed'],
+          ['token:alice@finance', 'price_override.created'],
+          ['token:alice@finance', 'price_restatement.completed'],
+          ['token:alice@finance', 'price_override.corrected'],
+          ['token:alice@finance', 'price_restatement.completed'],
         ],
       );
       assert.equal(trail[2].details.before.prices.input, '0.59');

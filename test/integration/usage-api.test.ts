@@ -4,6 +4,7 @@ import { apiStarter } from '../../apps/api/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { ClickHouseTelemetryWriter, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
 import { StoreTarget, storeTargets } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
 
 interface UsageBody {
@@ -35,7 +36,7 @@ for (const factory of storeTargets) {
       await target?.cleanup();
     });
 
-    const get = (qs: string, headers: Record<string, string> = {}) => fetch(`${base}?${qs}`, { headers });
+    const get = (qs: string, headers: Record<string, string> = {}) => fetch(`${base}?${qs}`, { headers: adminAuth(headers) });
 
     it('answers from the hourly rollup by day and feature, with tokens, cost, latency and error rate', async () => {
       const res = await get('from=2026-11-01&to=2026-11-08&grain=day&group_by=feature');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
+import { TEST_ADMIN_TOKEN } from './api-auth';
 
 /**
  * Store targets every integration test runs against: always the embedded stores; also the real PostgreSQL and/or
@@ -57,6 +58,8 @@ const baseEnv = (dataDir: string): Record<string, string> => ({
   SHUTDOWN_TIMEOUT_MS: '20000',
   // Two test files share two cores with their embedded engines; a loaded machine is not a store outage.
   READINESS_TIMEOUT_MS: '30000',
+  // Headless bootstrap: the api accepts this as an admin token (see api-auth.ts), as automation would set it.
+  TOLLGATE_ADMIN_TOKEN: TEST_ADMIN_TOKEN,
 });
 
 export const embeddedTarget: TargetFactory = {

@@ -28,6 +28,13 @@ export interface AuditListFilter {
   entities?: string[];
   entityId?: string;
   actor?: string;
+  /** Entries at or after `from` and before `to`. */
+  from?: Date;
+  to?: Date;
+  /** Paging: entries with an id below (newest first) or above (oldest first) this one. */
+  cursor?: string;
+  /** `asc` (oldest first, the default) or `desc` (newest first). */
+  order?: 'asc' | 'desc';
   limit?: number;
 }
 
@@ -60,9 +67,22 @@ export class AuditLogRepository {
       params.push(filter.actor);
       where.push(`actor = $${params.length}`);
     }
+    if (filter.from !== undefined) {
+      params.push(filter.from);
+      where.push(`at >= $${params.length}`);
+    }
+    if (filter.to !== undefined) {
+      params.push(filter.to);
+      where.push(`at < $${params.length}`);
+    }
+    const descending = filter.order === 'desc';
+    if (filter.cursor !== undefined) {
+      params.push(filter.cursor);
+      where.push(`id ${descending ? '<' : '>'} $${params.length}::bigint`);
+    }
     let sql = `SELECT id, at, actor, action, entity, entity_id, details FROM tollgate.audit_log`;
     if (where.length) sql += ` WHERE ${where.join(' AND ')}`;
-    sql += ' ORDER BY id';
+    sql += descending ? ' ORDER BY id DESC' : ' ORDER BY id';
     if (filter.limit !== undefined) {
       params.push(filter.limit);
       sql += ` LIMIT $${params.length}`;

@@ -40,4 +40,18 @@ describe('AuditLogService', () => {
     assert.deepEqual(db.calls[0].params, [['price_override', 'price_restatement'], 'o-1', 10]);
     assert.equal(db.calls[1].sql, 'SELECT id, at, actor, action, entity, entity_id, details FROM tollgate.audit_log ORDER BY id');
   });
+
+  it('pages newest first by id cursor, with time and actor filters, and says whether another page follows', async () => {
+    const db = recorder([{ id: '9' }, { id: '8' }, { id: '7' }]);
+    const audit = new AuditLogService(db.runner);
+    const from = new Date('2026-01-01T00:00:00Z');
+    const to = new Date('2026-02-01T00:00:00Z');
+    assert.deepEqual(await audit.page({ actor: 'alice@x', from, to, cursor: '10' }, 2), { entries: [{ id: '9' }, { id: '8' }], next_cursor: '8' });
+    assert.equal(
+      db.calls[0].sql,
+      'SELECT id, at, actor, action, entity, entity_id, details FROM tollgate.audit_log WHERE actor = $1 AND at >= $2 AND at < $3 AND id < $4::bigint ORDER BY id DESC LIMIT $5',
+    );
+    assert.deepEqual(db.calls[0].params, ['alice@x', from, to, '10', 3]);
+    assert.deepEqual(await audit.page({}, 3), { entries: [{ id: '9' }, { id: '8' }, { id: '7' }], next_cursor: null });
+  });
 });

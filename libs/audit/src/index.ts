@@ -1,3 +1,3 @@
-export { type AuditEntry } from './audit-log.repository';
+export { type AuditEntry, type AuditListFilter, type AuditRecord } from './audit-log.repository';
 export { AuditLogService } from './audit-log.service';
 export { AuditModule } from './audit.module';

@@ -7,6 +7,7 @@ import { ApiErrors, zodBody, zodResponse } from '../openapi/zod-openapi';
 import { createSourceExample, sourceExample, sourceSchema, syncRunExample, syncRunSchema } from '../openapi/billing.openapi';
 
 const idParam = { name: 'id', description: 'the billing source id (a UUID)', schema: { type: 'string', format: 'uuid' }, example: sourceExample.id } as const;
+import { RequireScope } from '@tollgate/auth';
 
 /** Billing sources: configure, list, change, sync on demand, read the sync history. */
 @ApiTags('billing')
@@ -26,6 +27,7 @@ export class BillingSourcesController {
   @ApiBody(zodBody(createSourceSchema, createSourceExample))
   @ApiCreatedResponse(zodResponse(sourceSchema, sourceExample))
   @ApiErrors(400, 409)
+  @RequireScope('write')
   create(@Body() body: unknown) {
     return this.sources.create(body);
   }
@@ -33,6 +35,7 @@ export class BillingSourcesController {
   @Get()
   @ApiOperation({ summary: 'List billing sources' })
   @ApiOkResponse(zodResponse(z.object({ data: z.array(sourceSchema) }), { data: [sourceExample] }))
+  @RequireScope('read')
   async list() {
     return { data: await this.sources.list() };
   }
@@ -42,6 +45,7 @@ export class BillingSourcesController {
   @ApiParam(idParam)
   @ApiOkResponse(zodResponse(sourceSchema, sourceExample))
   @ApiErrors(404)
+  @RequireScope('read')
   async get(@Param('id') id: string) {
     return sourceView(await this.sources.get(id));
   }
@@ -52,11 +56,13 @@ export class BillingSourcesController {
   @ApiBody(zodBody(updateSourceSchema, { schedule: '@every 30m', enabled: true }))
   @ApiOkResponse(zodResponse(sourceSchema, { ...sourceExample, schedule: '@every 30m' }))
   @ApiErrors(400, 404, 409)
+  @RequireScope('write')
   update(@Param('id') id: string, @Body() body: unknown) {
     return this.sources.update(id, body);
   }
 
   @Post(':id/sync')
+  @RequireScope('write')
   @HttpCode(202)
   @ApiOperation({ summary: 'Sync a source now (queued for the worker)', description: 'A sync of the same source already waiting absorbs this one. Follow it in `GET /v1/billing/sources/{id}/runs`.' })
   @ApiParam(idParam)
@@ -73,6 +79,7 @@ export class BillingSourcesController {
   @ApiParam(idParam)
   @ApiOkResponse(zodResponse(z.object({ data: z.array(syncRunSchema) }), { data: [syncRunExample] }))
   @ApiErrors(404)
+  @RequireScope('read')
   async runs(@Param('id') id: string) {
     return { data: await this.sources.history(id) };
   }

@@ -7,6 +7,7 @@ import { BILLING_FILE_FORMATS, BillingFileFormat, BillingSourcesService, Billing
 import { ConflictError, ValidationError } from '@tollgate/core';
 import { ApiErrors, ApiQueries, zodResponse } from '../openapi/zod-openapi';
 import { UPLOAD_QUERY_PARAMETERS, syncRunExample, syncRunSchema } from '../openapi/billing.openapi';
+import { RequireScope } from '@tollgate/auth';
 
 const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
 
@@ -20,6 +21,7 @@ const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
 @ApiBearerAuth('bearer')
 @ApiErrors(401, 403)
 @Controller('v1/billing/uploads')
+@RequireScope('write')
 export class BillingUploadsController {
   constructor(
     @Inject(BillingSourcesService) private readonly sources: BillingSourcesService,

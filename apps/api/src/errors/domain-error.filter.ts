@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
+import { RateLimitedError } from '@tollgate/auth';
 import { DomainError, Logger, ValidationError } from '@tollgate/core';
 
 const STATUS: Record<DomainError['kind'], number> = {
@@ -14,7 +15,7 @@ const STATUS: Record<DomainError['kind'], number> = {
 };
 
 /**
- * The one place the API maps errors to HTTP: domain errors by kind, Nest's own HTTP errors as they are
+ * The one place the API maps errors to HTTP: domain errors by kind, rate limits as 429 with Retry-After, Nest's own HTTP errors as they are
  * (body-parser's malformed JSON and oversized bodies included), anything else a 500 that is logged.
  */
 @Catch()
@@ -23,6 +24,11 @@ export class DomainErrorFilter implements ExceptionFilter {
 
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    if (error instanceof RateLimitedError) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+      res.status(429).json({ error: { type: 'rate_limited', message: error.message } });
+      return;
+    }
     if (error instanceof DomainError) {
       const status = STATUS[error.kind];
       if (status >= 500) this.logger.error('request failed', { error });
@@ -52,6 +58,8 @@ function httpType(status: number): string {
   if (status === 413) return 'too_large';
   if (status === 404) return 'not_found';
   if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 429) return 'rate_limited';
   if (status < 500) return 'validation';
   return 'internal';
 }

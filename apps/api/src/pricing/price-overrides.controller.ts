@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, parseOrThrow } from '@tollgate/core';
 import {
@@ -62,9 +63,9 @@ function id(value: string): string {
   return value;
 }
 
-/** Who made a change, for the audit log (set by the console or an admin client; authentication comes later). */
-function actorOf(header: string | undefined): string {
-  return header?.trim() || 'api';
+/** Who made a change, for the audit log: the authenticated principal (never a header a caller could forge). */
+function actorOf(principal: Principal | undefined): string {
+  return principal?.name ?? 'api';
 }
 
 /**
@@ -99,7 +100,6 @@ function quoteJson(q: PriceQuote) {
   };
 }
 
-const actorHeader = { name: 'x-tollgate-actor', required: false, description: 'who makes the change, for the audit log (default `api`)' } as const;
 const overrideIdParam = { name: 'id', description: 'the override id (a UUID)', schema: { type: 'string', format: 'uuid' }, example: overrideExample.id } as const;
 
 /** /v1/prices: price overrides (CRUD; every change audit-logged, past periods restated), restatement status, quotes. */
@@ -119,12 +119,12 @@ export class PriceOverridesController {
     summary: 'Add a price override (custom price, discount, tier or GPU-hour price)',
     description: 'Audit-logged; when `effective_from` is in the past, the requests it covers are re-priced (the `restatement` job).',
   })
-  @ApiHeader(actorHeader)
   @ApiBody(zodBody(createOverrideSchema, createOverrideExample))
   @ApiCreatedResponse(zodResponse(overrideChangeSchema, overrideChangeExample))
   @ApiErrors(400, 409)
-  async create(@Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.create(body, actorOf(actor));
+  @RequireScope('write')
+  async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.create(body, actorOf(principal));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
@@ -133,6 +133,7 @@ export class PriceOverridesController {
   @ApiZodQuery(listQuerySchema, { provider: 'openai_compatible', kind: 'custom_price', at: '2026-06-01T00:00:00Z' })
   @ApiOkResponse(zodResponse(overrideListSchema, { overrides: [overrideExample] }))
   @ApiErrors(400)
+  @RequireScope('read')
   async list(@Query() query: Record<string, string>) {
     const q = parse(listQuerySchema, query);
     const rows = await this.overrides.list({ provider: q.provider, model: q.model, kind: q.kind, activeAt: q.at ? new Date(q.at) : undefined });
@@ -144,31 +145,32 @@ export class PriceOverridesController {
   @ApiParam(overrideIdParam)
   @ApiOkResponse(zodResponse(overrideOneSchema, { override: overrideExample }))
   @ApiErrors(400, 404)
+  @RequireScope('read')
   async get(@Param('id') overrideId: string) {
     return { override: overrideJson(await this.overrides.get(id(overrideId))) };
   }
 
   @Patch('overrides/:id')
   @ApiOperation({ summary: 'Correct a price override (a new revision; the past it covers is re-priced)' })
-  @ApiHeader(actorHeader)
   @ApiParam(overrideIdParam)
   @ApiBody(zodBody(correctOverrideSchema, { prices: { input: '0.55', output: '0.75' } }))
   @ApiOkResponse(zodResponse(overrideChangeSchema, { ...overrideChangeExample, override: { ...overrideExample, revision: 2, prices: { input: '0.55', output: '0.75' } } }))
   @ApiErrors(400, 404, 409)
-  async correct(@Param('id') overrideId: string, @Body() body: unknown, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.correct(id(overrideId), body, actorOf(actor));
+  @RequireScope('write')
+  async correct(@Param('id') overrideId: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.correct(id(overrideId), body, actorOf(principal));
     return { override: overrideJson(change.override), restatement: change.restatement };
   }
 
   @Delete('overrides/:id')
   @ApiOperation({ summary: 'Delete a price override (the past it covered is re-priced without it)' })
-  @ApiHeader(actorHeader)
   @ApiParam(overrideIdParam)
   @ApiOkResponse(zodResponse(overrideDeletedSchema, { deleted: overrideExample, restatement: { job_id: `restate-${overrideExample.id}-deleted`, queued: true } }))
   @ApiErrors(400, 404)
   @HttpCode(200)
-  async remove(@Param('id') overrideId: string, @Headers('x-tollgate-actor') actor?: string) {
-    const change = await this.overrides.remove(id(overrideId), actorOf(actor));
+  @RequireScope('write')
+  async remove(@Param('id') overrideId: string, @CurrentPrincipal() principal: Principal | undefined) {
+    const change = await this.overrides.remove(id(overrideId), actorOf(principal));
     return { deleted: overrideJson(change.override), restatement: change.restatement };
   }
 
@@ -178,6 +180,7 @@ export class PriceOverridesController {
   @ApiParam({ name: 'jobId', description: 'the `restatement.job_id` an override change returned', schema: { type: 'string' }, example: restatementExample.restatement.job_id })
   @ApiOkResponse(zodResponse(restatementSchema, restatementExample))
   @ApiErrors(404)
+  @RequireScope('read')
   async restatement(@Param('jobId') jobId: string) {
     const record = await this.restatements.get(jobId);
     if (!record) throw new NotFoundError('price restatement', jobId);
@@ -189,6 +192,7 @@ export class PriceOverridesController {
   @ApiZodQuery(quoteQuerySchema, { provider: 'openai', model: 'gpt-4o-mini', input_tokens: '12', cached_input_tokens: '4', output_tokens: '5' })
   @ApiOkResponse(zodResponse(quoteSchema, quoteExample))
   @ApiErrors(400, 404)
+  @RequireScope('read')
   async quote(@Query() query: Record<string, string>) {
     const { provider, model, at, provider_account, tier, ...counts } = parse(quoteQuerySchema, query);
     const usage = quoteUsage(counts);

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -11,7 +11,7 @@ import {
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { AuditLogService, AuditModule } from '@tollgate/audit';
-import { ApiTokenService, AuthModule, apiTokenInputSchema } from '@tollgate/auth';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
 import { AppConfig, APP_CONFIG, CredentialCipher, loadSecretKey } from '@tollgate/core';
 import { validateAttributionDefaults } from '@tollgate/gateway';
 import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
@@ -28,9 +28,7 @@ import {
   catalogueSchema,
   deploymentExample,
   deploymentSchema,
-  issuedApiTokenSchema,
   issuedKeyExample,
-  issuedTokenExample,
   issuedVirtualKeySchema,
   keyListExample,
   providerExample,
@@ -38,6 +36,11 @@ import {
   revokedKeySchema,
   virtualKeySchema,
 } from '../openapi/providers.openapi';
+
+/** Who the audit log records: the authenticated principal (the access guard sets it on every non-public route). */
+function actorOf(principal: Principal | undefined): string {
+  return principal?.name ?? 'api';
+}
 
 const idParam = { name: 'id', description: 'the entity id (a UUID)', schema: { type: 'string', format: 'uuid' }, example: PROVIDER_ID } as const;
 
@@ -49,7 +52,6 @@ export class ProvidersController {
   constructor(
     @Inject(ProviderAdminService) private readonly admin: ProviderAdminService,
     @Inject(PriceOverrideService) private readonly priceOverrides: PriceOverrideService,
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
   ) {}
 
   @Post('providers')
@@ -57,13 +59,15 @@ export class ProvidersController {
   @ApiBody(zodBody(providerInputSchema, { name: 'openai', kind: 'openai', base_url: 'https://api.openai.com/v1', credentials: { apiKey: 'sk-...' } }))
   @ApiCreatedResponse(zodResponse(providerSchema, providerExample, 'The provider (without its credentials)'))
   @ApiErrors(400, 409)
-  create(@Body() body: unknown) {
-    return this.admin.createProvider(body);
+  @RequireScope('write')
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createProvider(body, actorOf(principal));
   }
 
   @Get('providers')
   @ApiOperation({ summary: 'List providers' })
   @ApiOkResponse(zodResponse(z.array(providerSchema), [providerExample]))
+  @RequireScope('read')
   list() {
     return this.admin.listProviders();
   }
@@ -74,8 +78,9 @@ export class ProvidersController {
   @ApiBody(zodBody(providerCredentialsSchema, { apiKey: 'sk-...' }, 'apiKey (OpenAI, Azure, Anthropic, Gemini), bearerToken (Vertex), or AWS keys (Bedrock)'))
   @ApiOkResponse(zodResponse(providerSchema, providerExample))
   @ApiErrors(400, 404)
-  setCredentials(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
-    return this.admin.setCredentials(id, body);
+  @RequireScope('admin')
+  setCredentials(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.setCredentials(id, body, actorOf(principal));
   }
 
   @Post('providers/:id/deployments')
@@ -84,28 +89,22 @@ export class ProvidersController {
   @ApiBody(zodBody(deploymentInputSchema, { model: 'gpt-4o-mini', provider_account: 'org-acme' }))
   @ApiCreatedResponse(zodResponse(deploymentSchema, deploymentExample))
   @ApiErrors(400, 404, 409)
-  createDeployment(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown) {
-    return this.admin.createDeployment(id, body);
+  @RequireScope('write')
+  createDeployment(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createDeployment(id, body, actorOf(principal));
   }
 
   @Get('deployments')
   @ApiOperation({ summary: 'List model deployments' })
   @ApiOkResponse(zodResponse(z.array(deploymentSchema), [deploymentExample]))
+  @RequireScope('read')
   deployments() {
     return this.admin.listDeployments();
   }
 
-  @Post('api-tokens')
-  @ApiOperation({ summary: 'Issue an API token', description: 'The token is in this answer only; Tollgate stores its hash.' })
-  @ApiBody(zodBody(apiTokenInputSchema, { name: 'ci-reader', scope: 'admin' }))
-  @ApiCreatedResponse(zodResponse(issuedApiTokenSchema, issuedTokenExample))
-  @ApiErrors(400)
-  createToken(@Body() body: unknown) {
-    return this.tokens.create(body);
-  }
-
   /**
-   * The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy`. Price overrides
+   * The separate proxy's catalogue (credentials decrypted): only with an API token of scope `proxy` (which only an
+   * admin can issue) or the channel token derived from TOLLGATE_SECRET_KEY; an admin token does not do. Price overrides
    * travel with it, past ones included (they price requests of their time), so a separate proxy needs no PostgreSQL
    * and its prices and routes are always from the same moment.
    */
@@ -115,8 +114,8 @@ export class ProvidersController {
     description: 'Providers with decrypted credentials, deployments, virtual keys and price overrides. Only with an API token of scope `proxy` (or the channel token derived from TOLLGATE_SECRET_KEY).',
   })
   @ApiOkResponse(zodResponse(catalogueSchema, { targets: [], keys: [], price_overrides: [] }))
-  async catalogue(@Headers('authorization') authorization: string | undefined) {
-    await this.tokens.verifyBearer(authorization, 'proxy');
+  @RequireScope('proxy')
+  async catalogue() {
     const [catalogue, overrides] = await Promise.all([this.admin.catalogue(), this.priceOverrides.list({})]);
     return { ...catalogue, price_overrides: overrides.map(overrideJson) };
   }
@@ -137,13 +136,15 @@ export class VirtualKeysController {
   @ApiBody(zodBody(virtualKeyInputSchema, { name: 'checkout-service', defaults: { team: 'payments', env: 'prod' } }))
   @ApiCreatedResponse(zodResponse(issuedVirtualKeySchema, issuedKeyExample, 'The key, shown in this answer only'))
   @ApiErrors(400)
-  create(@Body() body: unknown) {
-    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>);
+  @RequireScope('write')
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>, actorOf(principal));
   }
 
   @Get()
   @ApiOperation({ summary: 'List virtual keys (without the keys themselves)' })
   @ApiOkResponse(zodResponse(z.array(virtualKeySchema), keyListExample))
+  @RequireScope('read')
   list() {
     return this.admin.listVirtualKeys();
   }
@@ -153,14 +154,15 @@ export class VirtualKeysController {
   @ApiParam({ ...idParam, example: issuedKeyExample.id })
   @ApiOkResponse(zodResponse(revokedKeySchema, { id: issuedKeyExample.id, revoked_at: '2026-11-03T10:00:00.000Z' }))
   @ApiErrors(400, 404)
-  revoke(@Param('id', ParseUUIDPipe) id: string) {
-    return this.admin.revokeVirtualKey(id);
+  @RequireScope('write')
+  revoke(@Param('id', ParseUUIDPipe) id: string, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.revokeVirtualKey(id, actorOf(principal));
   }
 }
 
-/** Providers, deployments, credentials (encrypted at rest), virtual keys, and API tokens (issued by @tollgate/auth). */
+/** Providers, deployments, credentials (encrypted at rest) and virtual keys. */
 @Module({
-  imports: [AuditModule, AuthModule],
+  imports: [AuditModule],
   controllers: [ProvidersController, VirtualKeysController],
   providers: [
     {

@@ -1,6 +1,5 @@
 import { Inject, Module, Optional, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ApiTokenService, AuthModule } from '@tollgate/auth';
 import { PricingService, StaticPriceOverrideSource } from '@tollgate/pricing';
 import { CLICKHOUSE } from '@tollgate/storage';
 import { ClickHouseTelemetryWriter, RequestLookupService, TelemetryIngestService, UsageQueryService } from '@tollgate/telemetry';
@@ -10,17 +9,15 @@ import { UsageController } from './usage.controller';
 
 export const TELEMETRY_PRICING = Symbol('TELEMETRY_PRICING');
 
-/** Owns the writer's and the pricing snapshot's lifetimes: generated collector token at boot, flush at shutdown. */
+/** Owns the writer's and the pricing snapshot's lifetimes: pricing started at boot, writer flushed at shutdown. */
 class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
     @Inject(ClickHouseTelemetryWriter) private readonly writer: ClickHouseTelemetryWriter,
     @Inject(TELEMETRY_PRICING) private readonly pricing: PricingService,
     @Optional() @Inject(PricingService) private readonly shared?: PricingService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.tokens.ensureCollectorBootstrapToken();
     await this.pricing.start();
   }
 
@@ -33,7 +30,6 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 }
 
 @Module({
-  imports: [AuthModule],
   controllers: [TelemetryCollectorController, UsageController, RequestsController],
   providers: [
     { provide: ClickHouseTelemetryWriter, useFactory: (clickhouse: ClickHouseClient) => new ClickHouseTelemetryWriter(clickhouse), inject: [CLICKHOUSE] },

@@ -1,7 +1,7 @@
 import { Controller, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { ApiTokenService } from '@tollgate/auth';
+import { RequireScope } from '@tollgate/auth';
 import { TelemetryIngestService } from '@tollgate/telemetry';
 import { ApiErrors, zodBody, zodResponse } from '../openapi/zod-openapi';
 import { collectorResultExample, collectorResultSchema, telemetryBatchSchema, telemetryEventExample } from '../openapi/telemetry.openapi';
@@ -15,12 +15,11 @@ import { readTelemetryBody } from './telemetry-body.reader';
 @ApiTags('telemetry')
 @ApiBearerAuth('bearer')
 @Controller('v1/telemetry')
+@RequireScope('collector')
 export class TelemetryCollectorController {
-  constructor(
-    @Inject(ApiTokenService) private readonly tokens: ApiTokenService,
-    @Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService,
-  ) {}
+  constructor(@Inject(TelemetryIngestService) private readonly ingest: TelemetryIngestService) {}
 
+  /** The access guard has checked the collector token (an issued one, or TOLLGATE_COLLECTOR_TOKEN). */
   @Post()
   @ApiOperation({
     summary: 'Collect telemetry events (from a separate proxy or your own gateway)',
@@ -42,7 +41,6 @@ export class TelemetryCollectorController {
   })
   @ApiErrors(401, 413, 415, 503)
   async collect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.tokens.verifyBearer(req.headers.authorization, 'collector');
     const body = await readTelemetryBody(req);
     const result = await this.ingest.ingest(body.items);
     const errors = [...body.errors, ...result.errors].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));

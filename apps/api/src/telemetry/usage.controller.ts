@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { RequireScope } from '@tollgate/auth';
 import { parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/telemetry';
 import { ApiErrors, ApiQueries, jsonSchemaOf } from '../openapi/zod-openapi';
 import { USAGE_CSV_EXAMPLE, USAGE_QUERY_PARAMETERS, usageAnswerExample, usageAnswerSchema } from '../openapi/telemetry.openapi';
@@ -13,6 +14,7 @@ import { USAGE_CSV_EXAMPLE, USAGE_QUERY_PARAMETERS, usageAnswerExample, usageAns
 @ApiBearerAuth('bearer')
 @ApiErrors(401, 403)
 @Controller('v1/usage')
+@RequireScope('read')
 export class UsageController {
   constructor(@Inject(UsageQueryService) private readonly usage: UsageQueryService) {}
 

@@ -4,29 +4,56 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditEntry, AuditLogService } from '@tollgate/audit';
-import { UnauthorizedError, ValidationError, hashSecret, loadConfig } from '@tollgate/core';
-import { ApiTokenRecord, ApiTokenRepository, ApiTokenScope } from './api-token.repository';
-import { ApiTokenService, COLLECTOR_TOKEN_FILE } from './api-token.service';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError, hashSecret, loadConfig } from '@tollgate/core';
+import { ApiTokenRecord, ApiTokenRepository, ApiTokenScope, NewApiToken } from './api-token.repository';
+import { ADMIN_TOKEN_FILE, ApiTokenService, COLLECTOR_TOKEN_FILE } from './api-token.service';
 import { proxyChannelToken } from './proxy-channel.token';
 
 /** The table in memory, counting lookups so the verification cache can be observed. */
-class MemoryTokens implements Pick<ApiTokenRepository, 'insert' | 'isLive' | 'countLive'> {
+class MemoryTokens implements Pick<ApiTokenRepository, 'insert' | 'findLive' | 'countLive' | 'list' | 'revoke'> {
   rows: Array<ApiTokenRecord & { hash: string; revoked: boolean }> = [];
   lookups = 0;
 
-  async insert(t: { name: string; scope: ApiTokenScope; hash: string; prefix: string }): Promise<ApiTokenRecord> {
-    const row = { id: `id-${this.rows.length + 1}`, name: t.name, scope: t.scope, token_prefix: t.prefix, created_at: new Date(0), hash: t.hash, revoked: false };
+  async insert(t: NewApiToken): Promise<ApiTokenRecord> {
+    const row = {
+      id: `id-${this.rows.length + 1}`,
+      name: t.name,
+      scope: t.scope,
+      teams: t.teams ?? null,
+      token_prefix: t.prefix,
+      created_by: t.createdBy ?? null,
+      created_at: new Date(0),
+      revoked_at: null,
+      hash: t.hash,
+      revoked: false,
+    };
     this.rows.push(row);
-    return { id: row.id, name: row.name, scope: row.scope, token_prefix: row.token_prefix, created_at: row.created_at };
+    return this.record(row);
   }
 
-  async isLive(hash: string, scope: ApiTokenScope): Promise<boolean> {
+  async findLive(hash: string): Promise<ApiTokenRecord | undefined> {
     this.lookups++;
-    return this.rows.some((r) => r.hash === hash && r.scope === scope && !r.revoked);
+    const row = this.rows.find((r) => r.hash === hash && !r.revoked);
+    return row && this.record(row);
   }
 
   async countLive(scope: ApiTokenScope): Promise<number> {
     return this.rows.filter((r) => r.scope === scope && !r.revoked).length;
+  }
+
+  async list(): Promise<ApiTokenRecord[]> {
+    return this.rows.map((r) => this.record(r));
+  }
+
+  async revoke(id: string): Promise<(ApiTokenRecord & { token_hash: string }) | undefined> {
+    const row = this.rows.find((r) => r.id === id && !r.revoked);
+    if (!row) return undefined;
+    row.revoked = true;
+    return { ...this.record(row), token_hash: row.hash };
+  }
+
+  private record({ hash: _hash, revoked: _revoked, ...record }: ApiTokenRecord & { hash: string; revoked: boolean }): ApiTokenRecord {
+    return record;
   }
 }
 
@@ -57,14 +84,23 @@ const refusal = async (promise: Promise<unknown>) => {
   return error.message;
 };
 
+const forbidden = async (promise: Promise<unknown>) => {
+  const error = await promise.then(
+    () => assert.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ForbiddenError, String(error));
+  return error.message;
+};
+
 describe('ApiTokenService', () => {
   it('issues a token once, stores only its hash, and audit-logs the issue', async () => {
     const { service, tokens, audited } = setup();
     const created = await service.create({ name: 'ci', scope: 'proxy' }, 'alice');
     assert.match(created.token, /^tgt_[A-Za-z0-9_-]{32}$/);
     assert.deepEqual([tokens.rows[0].hash, tokens.rows[0].token_prefix, created.scope], [hashSecret(created.token), created.token.slice(0, 10), 'proxy']);
-    assert.deepEqual(audited, [{ actor: 'alice', action: 'api_token.create', entity: 'api_token', entityId: created.id, details: { name: 'ci', scope: 'proxy' } }]);
-    await assert.rejects(service.create({ name: 'x', scope: 'root' }), (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'scope');
+    assert.deepEqual(audited, [{ actor: 'alice', action: 'api_token.create', entity: 'api_token', entityId: created.id, details: { name: 'ci', scope: 'proxy', teams: null } }]);
+    await assert.rejects(service.create({ name: 'x', scope: 'root' }, 'alice'), (e: unknown) => e instanceof ValidationError && e.problems[0].field === 'scope');
   });
 
   it('verifies a token for its scope only, and remembers a verified token for the cache period', async () => {
@@ -73,7 +109,7 @@ describe('ApiTokenService', () => {
     await service.verifyBearer(`Bearer ${collector}`, 'collector');
     await service.verifyBearer(`bearer ${collector} `, 'collector');
     assert.equal(tokens.lookups, 1, 'the second check is answered from the cache');
-    assert.equal(await refusal(service.verifyBearer(`Bearer ${collector}`, 'proxy')), "a live API token of scope 'proxy' is required");
+    assert.equal(await forbidden(service.verifyBearer(`Bearer ${collector}`, 'proxy')), "this API token lacks scope 'proxy' (has collector)");
     tokens.rows[0].revoked = true;
     await service.verifyBearer(`Bearer ${collector}`, 'collector');
     tick(60_001);
@@ -91,8 +127,9 @@ describe('ApiTokenService', () => {
     await service.verifyBearer('Bearer configured-collector-token', 'collector');
     await service.verifyBearer(`Bearer ${proxyChannelToken(secretKey)}`, 'proxy');
     assert.equal(tokens.lookups, 0);
-    await refusal(service.verifyBearer('Bearer configured-collector-token', 'proxy'));
-    await refusal(service.verifyBearer(`Bearer ${proxyChannelToken(secretKey)}`, 'collector'));
+    await forbidden(service.verifyBearer('Bearer configured-collector-token', 'proxy'));
+    await forbidden(service.verifyBearer(`Bearer ${proxyChannelToken(secretKey)}`, 'collector'));
+    assert.equal(await refusal(service.verifyBearer('Bearer configured-collector-token-but-not', 'collector')), 'invalid or revoked collector token');
   });
 
   it('embedded mode generates one collector token into an owner-only file, once', async () => {
@@ -114,5 +151,53 @@ describe('ApiTokenService', () => {
     const configured = setup({ TOLLGATE_COLLECTOR_TOKEN: 'configured-collector-token' });
     assert.deepEqual(await configured.service.ensureCollectorBootstrapToken(), { generated: false });
     assert.equal(server.tokens.rows.length + configured.tokens.rows.length, 0);
+  });
+
+  it('a token carries its team limit and its scope with the ones it includes (admin ⊃ write ⊃ read; collector and proxy apart)', async () => {
+    const { service } = setup();
+    const limited = await service.create({ name: 'team-a reader', scope: 'read', teams: ['team-a', 'team-a', 'team-b'] }, 'admin@x');
+    assert.deepEqual(limited.teams, ['team-a', 'team-b']);
+    const reader = await service.verifyBearer(`Bearer ${limited.token}`, 'read');
+    assert.deepEqual(reader, { kind: 'token', id: limited.id, name: 'token:team-a reader', scopes: ['read'], teams: ['team-a', 'team-b'] });
+    await forbidden(service.verifyBearer(`Bearer ${limited.token}`, 'write'));
+    const admin = await service.create({ name: 'ops', scope: 'admin' }, 'admin@x');
+    assert.deepEqual((await service.verifyBearer(`Bearer ${admin.token}`, 'write')).scopes, ['read', 'write', 'admin']);
+    await forbidden(service.verifyBearer(`Bearer ${admin.token}`, 'proxy'));
+    await forbidden(service.verifyBearer(`Bearer ${admin.token}`, 'collector'));
+    await assert.rejects(service.create({ name: 'x', scope: 'read', teams: [] }, 'alice'), ValidationError);
+  });
+
+  it('lists tokens without their secret and revokes one at once in this process, audit-logged', async () => {
+    const { service, audited } = setup();
+    const created = await service.create({ name: 'ci', scope: 'write' }, 'alice');
+    await service.verifyBearer(`Bearer ${created.token}`, 'write');
+    assert.deepEqual(
+      (await service.list()).map((t) => [t.name, t.scope, 'token' in t]),
+      [['ci', 'write', false]],
+    );
+    await service.revoke(created.id, 'bob');
+    assert.equal(await refusal(service.verifyBearer(`Bearer ${created.token}`, 'write')), 'invalid or revoked API token', 'not answered from the cache');
+    await assert.rejects(service.revoke(created.id, 'bob'), NotFoundError);
+    assert.deepEqual(audited.at(-1), { actor: 'bob', action: 'api_token.revoke', entity: 'api_token', entityId: created.id, details: { before: { name: 'ci', scope: 'write', teams: null } } });
+  });
+
+  it('TOLLGATE_ADMIN_TOKEN becomes a live admin token once; embedded mode without it generates <data dir>/admin-token (0600)', async () => {
+    const configured = setup({ TOLLGATE_ADMIN_TOKEN: 'the-configured-admin-token' });
+    assert.deepEqual(await configured.service.ensureAdminBootstrapToken(), { generated: false });
+    await configured.service.ensureAdminBootstrapToken();
+    assert.equal(configured.tokens.rows.length, 1);
+    assert.deepEqual([configured.tokens.rows[0].hash, configured.tokens.rows[0].scope], [hashSecret('the-configured-admin-token'), 'admin']);
+    assert.equal((await configured.service.verifyBearer('Bearer the-configured-admin-token', 'admin')).name, 'token:TOLLGATE_ADMIN_TOKEN');
+
+    const generated = setup();
+    const file = join(generated.dataDir, ADMIN_TOKEN_FILE);
+    assert.deepEqual(await generated.service.ensureAdminBootstrapToken(), { generated: true, file });
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await generated.service.verifyBearer(`Bearer ${readFileSync(file, 'utf8').trim()}`, 'admin');
+    assert.deepEqual(await generated.service.ensureAdminBootstrapToken(), { generated: false, file });
+
+    const server = setup({ DATABASE_URL: 'postgres://db.invalid/tollgate' });
+    assert.deepEqual(await server.service.ensureAdminBootstrapToken(), { generated: false });
+    assert.equal(server.tokens.rows.length, 0);
   });
 });

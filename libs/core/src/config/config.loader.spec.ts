@@ -38,4 +38,20 @@ describe('loadConfig', () => {
   it('treats empty variables as unset', () => {
     assert.equal(loadConfig({ REDIS_URL: '' }).REDIS_URL, undefined);
   });
+
+  it('reads the access-control variables: origins, trust proxy, OIDC role map; OIDC all or nothing', () => {
+    const config = loadConfig({
+      TOLLGATE_CORS_ORIGINS: 'https://console.example.com, http://localhost:5173',
+      TOLLGATE_TRUST_PROXY: '1',
+      TOLLGATE_OIDC_ROLE_MAP: 'finops-admins=admin, finance=finance',
+    });
+    assert.deepEqual(config.TOLLGATE_CORS_ORIGINS, ['https://console.example.com', 'http://localhost:5173']);
+    assert.equal(config.TOLLGATE_TRUST_PROXY, 1);
+    assert.deepEqual(config.TOLLGATE_OIDC_ROLE_MAP, { 'finops-admins': 'admin', finance: 'finance' });
+    assert.deepEqual([loadConfig({}).TOLLGATE_TRUST_PROXY, loadConfig({}).TOLLGATE_CORS_ORIGINS], [false, []]);
+    assert.throws(() => loadConfig({ TOLLGATE_CORS_ORIGINS: 'https://x.example.com/path' }), /TOLLGATE_CORS_ORIGINS: each origin/);
+    assert.throws(() => loadConfig({ TOLLGATE_OIDC_ROLE_MAP: 'a=root' }), /TOLLGATE_OIDC_ROLE_MAP/);
+    assert.throws(() => loadConfig({ TOLLGATE_ADMIN_PASSWORD: 'short' }), /TOLLGATE_ADMIN_PASSWORD: must be at least 12/);
+    assert.throws(() => loadConfig({ TOLLGATE_OIDC_ISSUER: 'https://idp.example.com' }), /TOLLGATE_OIDC_CLIENT_ID: required when TOLLGATE_OIDC_ISSUER is set/);
+  });
 });

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors/domain.errors';
-import { AppConfig, configSchema } from './config.schema';
+import { AppConfig, OIDC_VARIABLES, configSchema } from './config.schema';
 
 /** Parses and validates the environment once; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
@@ -12,6 +12,12 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`, problems);
+  }
+  const oidcSet = OIDC_VARIABLES.filter((name) => parsed.data[name] !== undefined);
+  if (oidcSet.length > 0 && oidcSet.length < OIDC_VARIABLES.length) {
+    const missing = OIDC_VARIABLES.filter((name) => parsed.data[name] === undefined);
+    const problems = missing.map((name) => `${name}: required when ${oidcSet.join(', ')} ${oidcSet.length === 1 ? 'is' : 'are'} set (OIDC login needs all four)`);
     throw new ConfigError(`Invalid configuration — ${problems.join('; ')}`, problems);
   }
   return Object.freeze(parsed.data);

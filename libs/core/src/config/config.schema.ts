@@ -46,6 +46,51 @@ export const configSchema = z.object({
       message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
     })
     .optional(),
+  /**
+   * An admin API token accepted at start (stored hashed): headless bootstrap for automation. In embedded mode without
+   * it, one is generated into `<TOLLGATE_DATA_DIR>/admin-token`. Server stores need it or TOLLGATE_ADMIN_PASSWORD.
+   */
+  TOLLGATE_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Password of the first console admin (TOLLGATE_ADMIN_EMAIL), created when no user exists yet. */
+  TOLLGATE_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  TOLLGATE_ADMIN_EMAIL: z.string().trim().toLowerCase().min(1).default('admin@localhost'),
+  /** How long a console session lasts after login. */
+  TOLLGATE_SESSION_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  /** `auto`: session cookies are Secure when the request came over TLS (X-Forwarded-Proto counts with TOLLGATE_TRUST_PROXY). */
+  TOLLGATE_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Express `trust proxy`: `true`, `false`, a hop count or a list of addresses of the TLS-terminating proxies. */
+  TOLLGATE_TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('false')
+    .transform((v): boolean | number | string => (v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  /** Browser origins allowed to call the api cross-origin (comma-separated, e.g. `https://console.example.com`); none by default. */
+  TOLLGATE_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => /^https?:\/\/[^/]+$/.test(o)), { message: 'each origin must be scheme://host[:port], no path' }),
+  /** Requests per minute each API token or console session may make to the api (0 turns the limit off). */
+  TOLLGATE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1200),
+  /** Login attempts per minute per client address. */
+  TOLLGATE_LOGIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Optional OIDC login: the issuer URL (discovery at `<issuer>/.well-known/openid-configuration`). */
+  TOLLGATE_OIDC_ISSUER: optionalUrl(['http', 'https']),
+  TOLLGATE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  TOLLGATE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Where the identity provider sends the browser back: `<api url>/v1/auth/oidc/callback`. */
+  TOLLGATE_OIDC_REDIRECT_URL: optionalUrl(['http', 'https']),
+  /** ID-token claim holding the user's groups or roles. */
+  TOLLGATE_OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  /** `claim value=role` pairs (e.g. `finops-admins=admin,finance=finance`); a user matching none is refused. */
+  TOLLGATE_OIDC_ROLE_MAP: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => pair.split('=').map((s) => s.trim())))
+    .refine((pairs) => pairs.every((p) => p.length === 2 && p[0] !== '' && ['viewer', 'finance', 'approver', 'admin'].includes(p[1])), {
+      message: 'must be comma-separated value=role pairs, role one of viewer, finance, approver, admin',
+    })
+    .transform((pairs) => Object.fromEntries(pairs) as Record<string, 'viewer' | 'finance' | 'approver' | 'admin'>),
   /** How long /readyz waits for each store before reporting it down (the embedded PGlite serves one query at a time). */
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
@@ -53,3 +98,6 @@ export const configSchema = z.object({
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
+
+/** OIDC needs all four of issuer, client id, client secret and redirect URL, or none. */
+export const OIDC_VARIABLES = ['TOLLGATE_OIDC_ISSUER', 'TOLLGATE_OIDC_CLIENT_ID', 'TOLLGATE_OIDC_CLIENT_SECRET', 'TOLLGATE_OIDC_REDIRECT_URL'] as const;
