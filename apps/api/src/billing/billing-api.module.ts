@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditModule } from '@tollgate/audit';
 import { BillingSourcesService, BillingSyncService, SELF_HOSTED_DEPLOYMENTS, SelfHostedDeploymentSource } from '@tollgate/billing';
 import { SelfHostedDeploymentsService } from '@tollgate/providers';
 import { BillingSourcesController } from './billing-sources.controller';
@@ -10,6 +11,7 @@ import { BillingUploadsController } from './billing-uploads.controller';
  * OpenCost sync learns the self-hosted deployments from providers, through billing's port.
  */
 @Module({
+  imports: [AuditModule],
   controllers: [BillingSourcesController, BillingUploadsController],
   providers: [
     BillingSourcesService,
