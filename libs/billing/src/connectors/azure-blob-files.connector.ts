@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { UnavailableError, ValidationError, parseOrThrow } from '@tollgate/core';
 import { sourceSettingsSchemas } from '../sources/billing-source.settings';
-import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, sameFingerprints } from './billing.connector';
 import { BILLING_FILE, MANIFEST_MAX_BYTES, selectExportFiles } from './export-run.selector';
 
 /**
@@ -32,7 +32,10 @@ export class AzureBlobFilesConnector implements BillingConnector {
       const previous = (ctx.source.sync_cursor as { etags?: Record<string, string> } | null)?.etags;
       const selected = await selectExportFiles(blobs, async (key) => {
         if ((blobs.find((b) => b.key === key)?.size ?? 0) > MANIFEST_MAX_BYTES) return '';
-        return (await container.getBlobClient(key).downloadToBuffer()).toString('utf8');
+        const download = await container.getBlobClient(key).download();
+        const chunks: Buffer[] = [];
+        for await (const chunk of download.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+        return Buffer.concat(chunks).toString('utf8');
       });
       const base = {
         periods: ctx.period ? [ctx.period] : undefined,
@@ -40,7 +43,7 @@ export class AzureBlobFilesConnector implements BillingConnector {
         inputs: selected.map((b) => `${container.url}/${b.key}`),
         cursor: { etags },
       };
-      if (!ctx.period && previous && JSON.stringify(previous) === JSON.stringify(etags)) return { ...base, files: [], unchanged: true };
+      if (!ctx.period && sameFingerprints(previous, etags)) return { ...base, files: [], unchanged: true };
       const files = [];
       for (const [i, blob] of selected.entries()) {
         const path = join(ctx.workDir, 'blob', `${i}-${blob.key.split('/').pop()}`);

@@ -65,3 +65,10 @@ export function monthsBetween(from: Date, to: Date): string[] {
   }
   return months;
 }
+
+/** Whether two cursors' fingerprint maps match, whatever their key order (PostgreSQL's jsonb reorders keys). */
+export function sameFingerprints(previous: Record<string, string> | undefined, current: Record<string, string>): boolean {
+  if (!previous) return false;
+  const keys = Object.keys(current);
+  return keys.length === Object.keys(previous).length && keys.every((k) => previous[k] === current[k]);
+}

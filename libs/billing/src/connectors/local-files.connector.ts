@@ -3,7 +3,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { ValidationError, parseOrThrow } from '@tollgate/core';
 import { FileNameGlob } from '../files/file-name.glob';
 import { sourceSettingsSchemas } from '../sources/billing-source.settings';
-import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, sameFingerprints } from './billing.connector';
 import { MANIFEST_MAX_BYTES, selectExportFiles } from './export-run.selector';
 
 /**
@@ -32,7 +32,7 @@ export class LocalFilesConnector implements BillingConnector {
     const paths = files.map((f) => f.path);
     const fingerprints = Object.fromEntries(paths.map((p) => [p, `${statSync(p).size}:${statSync(p).mtimeMs}`]));
     const previous = (ctx.source.sync_cursor as { files?: Record<string, string> } | null)?.files;
-    const unchanged = !ctx.period && previous !== undefined && JSON.stringify(previous) === JSON.stringify(fingerprints);
+    const unchanged = !ctx.period && sameFingerprints(previous, fingerprints);
     return {
       files: files.map((f) => ({ location: { kind: 'local', path: f.path }, name: f.name, format, exportRun: f.exportRun })),
       periods: ctx.period ? [ctx.period] : undefined,

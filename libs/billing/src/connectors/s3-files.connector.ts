@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { UnavailableError, ValidationError, parseOrThrow } from '@tollgate/core';
 import { sourceSettingsSchemas } from '../sources/billing-source.settings';
-import { BillingConnector, CollectContext, CollectedInput } from './billing.connector';
+import { BillingConnector, CollectContext, CollectedInput, sameFingerprints } from './billing.connector';
 import { BILLING_FILE, MANIFEST_MAX_BYTES, selectExportFiles } from './export-run.selector';
 
 /**
@@ -39,7 +39,7 @@ export class S3FilesConnector implements BillingConnector {
         return (await object.Body?.transformToString('utf8')) ?? '';
       });
       const base = { periods: ctx.period ? [ctx.period] : undefined, skipOutsidePeriods: true, inputs: selected.map((o) => `s3://${settings.bucket}/${o.key}`), cursor: { etags } };
-      if (!ctx.period && previous && JSON.stringify(previous) === JSON.stringify(etags)) return { ...base, files: [], unchanged: true };
+      if (!ctx.period && sameFingerprints(previous, etags)) return { ...base, files: [], unchanged: true };
       const files = [];
       for (const [i, o] of selected.entries()) {
         const path = join(ctx.workDir, 's3', `${i}-${o.key.split('/').pop()}`);
