@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -61,6 +61,8 @@ for (const factory of storeTargets) {
       await app?.stop();
       await new Promise<void>((resolve) => internal.close(() => resolve()));
       await target?.cleanup();
+      rmSync(roots, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
     });
 
     const json = async (method: string, path: string, body?: unknown) => {
@@ -141,9 +143,10 @@ for (const factory of storeTargets) {
       assert.equal(notGzip.status, 400);
       const wholeGzip = await upload('source=limits&filename=oracle.csv.gz', gz, 'application/gzip');
       assert.equal(wholeGzip.status, 201, JSON.stringify(wholeGzip.body));
-      const wrongType = await upload('source=limits&filename=oracle.csv', readFileSync(ORACLE), 'application/json');
+      const wrongType = await upload('source=limits&filename=oracle.csv', readFileSync(ORACLE), 'image/png');
       assert.equal(wrongType.status, 400);
       assert.deepEqual(wrongType.body.error.problems.map((p: any) => p.field), ['content-type']);
+      assert.match(wrongType.body.error.message, /'image\/png' does not fit oracle\.csv: send text\/csv/);
       const nul = await upload('source=limits&filename=a%00b.csv', readFileSync(ORACLE));
       assert.equal(nul.status, 400);
       assert.deepEqual(nul.body.error.problems.map((p: any) => p.field), ['filename']);
@@ -218,7 +221,7 @@ for (const factory of storeTargets) {
       writeFileSync(join(roots, 'exports', 'oracle.csv'), readFileSync(ORACLE));
       writeFileSync(join(roots, 'exports', 'notes.txt'), 'not billing');
       writeFileSync(join(outside, 'secret.csv'), 'password,hunter2\n');
-      for (const [path, reason] of [[outside, /outside the allowed directories/], [join(roots, '..', 'x'), /must not contain `\.\.`/], ['exports', /absolute path/]] as const) {
+      for (const [path, reason] of [[outside, /outside the allowed directories/], [`${roots}/../x`, /must not contain `\.\.`/], ['exports', /absolute path/]] as const) {
         const refused = await json('POST', '/v1/billing/sources', { name: `local-${Math.random()}`, kind: 'local-files', settings: { path } });
         assert.equal(refused.status, 400, JSON.stringify(refused.body));
         assert.deepEqual(refused.body.error.problems.map((p: any) => p.field), ['settings.path']);
