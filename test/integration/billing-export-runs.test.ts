@@ -97,10 +97,10 @@ for (const factory of storeTargets) {
       const [row] = await result.json<{ n: string; billed: string }>();
       return { n: Number(row.n), billed: new Decimal(row.billed).toFixed(6) };
     };
-    const createAndSync = async (body: Record<string, unknown>) => {
+    const createAndSync = async (body: Record<string, unknown>, sync: Record<string, unknown> = {}) => {
       const created = await json('POST', '/v1/billing/sources', body);
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      const res = await json('POST', `/v1/billing/sources/${created.body.id}/sync`, {});
+      const res = await json('POST', `/v1/billing/sources/${created.body.id}/sync`, sync);
       assert.equal(res.status, 202, JSON.stringify(res.body));
       const job = await app.stores.queues.queue(QueueName.BillingSync).getJob(res.body.jobId);
       await job!.waitUntilFinished(events, 180_000).catch(() => undefined);
@@ -174,7 +174,7 @@ for (const factory of storeTargets) {
         kind: 'gcp-bigquery',
         settings: { projectId: 'finops-test', table: 'finops-test.billing.gcp_billing_export_v1_LARGE', apiEndpoint: bigquery.url, restatementMonths: 0 },
         credentials: { accessToken: bigquery.token },
-      });
+      }, { period: '2025-05' });
       assert.equal(run.status, 'succeeded', run.error);
       assert.equal(run.rows, ROWS);
       assert.equal(bigquery.largestPage, PAGE);

@@ -8,11 +8,11 @@ import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-s
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
 import { quotedBigQueryTable } from './bigquery-table.identifier';
 
-/** Rows per getQueryResults page: the rows of one page are all that is held in memory at a time. */
-const PAGE_ROWS = 10_000;
 
 /**
- * The Cloud Billing export in BigQuery through `@google-cloud/bigquery` (jobs.query, then getQueryResults pages).
+ * The Cloud Billing export in BigQuery through `@google-cloud/bigquery` (jobs.query, then getQueryResults pages by
+ * pageToken), read as a stream (`createQueryStream`): one page of rows in memory at a time, written out as it comes.
+ * (`maxResults` is not passed: the client's paginator takes it as a cap on the total, not a page size.)
  * One invoice month per period: GCP restates a month until its invoice closes, and `invoice.month` is what the
  * invoice sums. Net cost = cost + SUM(credits.amount) (credits are negative) is BilledCost and EffectiveCost; the
  * gross cost is ContractedCost, cost_at_list ListCost. Labels become Tags; cost_type (regular, tax, adjustment,
@@ -43,7 +43,7 @@ WHERE invoice.month IN UNNEST(@months)`;
     const out = createWriteStream(path);
     let count = 0;
     try {
-      const rows = client.createQueryStream({ query, params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) }, location: settings.location, maxResults: PAGE_ROWS });
+      const rows = client.createQueryStream({ query, params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) }, location: settings.location });
       for await (const row of rows as AsyncIterable<BillingExportRow>) {
         count++;
         if (!out.write(JSON.stringify(focusRow(row, settings)) + '\n')) await once(out, 'drain');
@@ -75,7 +75,6 @@ WHERE invoice.month IN UNNEST(@months)`;
         query: `SELECT * FROM ${table} WHERE FORMAT_TIMESTAMP('%Y%m', BillingPeriodStart, 'UTC') IN UNNEST(@months)`,
         params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) },
         location: settings.location,
-        maxResults: PAGE_ROWS,
       });
       for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
         count++;
