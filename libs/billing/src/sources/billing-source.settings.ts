@@ -21,6 +21,8 @@ export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'azure
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
+/** An AWS region name (`us-east-1`, `cn-north-1`): it becomes part of a host name, so nothing else is accepted. */
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region like us-east-1').default('us-east-1');
 const awsCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() });
 
 export const sourceSettingsSchemas = {
@@ -34,7 +36,7 @@ export const sourceSettingsSchemas = {
       .object({
         bucket: z.string().min(1),
         prefix: z.string().default(''),
-        region: z.string().default('us-east-1'),
+        region: awsRegion,
         endpoint: z.string().url().optional(),
         forcePathStyle: z.boolean().optional(),
         format,
@@ -49,7 +51,7 @@ export const sourceSettingsSchemas = {
   'aws-cost-explorer': {
     settings: z
       .object({
-        region: z.string().default('us-east-1'),
+        region: awsRegion,
         endpoint: z.string().url().optional(),
         granularity: z.enum(['DAILY', 'HOURLY']).default('DAILY'),
         // Cost Explorer takes at most two group-bys per query; the ledger's grain is what they are.
