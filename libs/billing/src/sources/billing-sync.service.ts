@@ -104,10 +104,11 @@ export class BillingSyncService implements OnApplicationBootstrap {
 
   /** Runs one sync holding the source's lock (one sync per source at a time, across processes). */
   async run(sourceId: string, options: SyncOptions): Promise<ReturnType<typeof runView>> {
-    const source = await this.sources.get(sourceId);
-    return this.lock.with(source.id, async () => {
-      await this.failInterrupted(source.id);
-      return this.runLocked(source, options);
+    const { id } = await this.sources.get(sourceId);
+    return this.lock.with(id, async () => {
+      await this.failInterrupted(id);
+      // Read again holding the lock: a sync that ran meanwhile moved the cursor, a change or a deletion may have landed.
+      return this.runLocked(await this.sources.get(id), options);
     });
   }
 
