@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Decimal from 'decimal.js';
 import { parse } from 'csv-parse/sync';
@@ -166,7 +167,9 @@ for (const factory of storeTargets) {
       await opencost.start();
       await azure.start();
       target = await factory.create();
-      app = await launch(target.env, [apiStarter, workerStarter]);
+      // The fake clouds listen on loopback, which the egress allowlist admits only when listed; local-files sources
+      // read temp dirs.
+      app = await launch({ ...target.env, BILLING_EGRESS_ALLOWED_HOSTS: 'default,127.0.0.1', BILLING_LOCAL_ROOTS: realpathSync(tmpdir()) }, [apiStarter, workerStarter]);
       api = app.urls.api;
       events = app.stores.queues.events(QueueName.BillingSync);
       await events.waitUntilReady();

@@ -15,8 +15,13 @@ export class FakeAzureBlobServer {
 
   constructor(readonly account: string, readonly container: string, private readonly pageSize = 2) {}
 
-  put(name: string, body: Buffer | string): void {
+  /** When each blob was last written (default 2025-06-01): a later export run carries a later time. */
+  readonly modified = new Map<string, Date>();
+
+  put(name: string, body: Buffer | string, lastModified?: Date): void {
     this.blobs.set(name, Buffer.isBuffer(body) ? body : Buffer.from(body));
+    if (lastModified) this.modified.set(name, lastModified);
+    else this.modified.delete(name);
   }
 
   get connectionString(): string {
@@ -53,7 +58,7 @@ export class FakeAzureBlobServer {
       const page = names.slice(start, start + size);
       const next = names[start + size];
       const items = page
-        .map((n) => `<Blob><Name>${esc(n)}</Name><Properties><Creation-Time>Sun, 01 Jun 2025 00:00:00 GMT</Creation-Time><Last-Modified>Sun, 01 Jun 2025 00:00:00 GMT</Last-Modified><Etag>${etag(this.blobs.get(n)!)}</Etag><Content-Length>${this.blobs.get(n)!.length}</Content-Length><Content-Type>text/csv</Content-Type><BlobType>BlockBlob</BlobType><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState><ServerEncrypted>true</ServerEncrypted></Properties><OrMetadata /></Blob>`)
+        .map((n) => `<Blob><Name>${esc(n)}</Name><Properties><Creation-Time>Sun, 01 Jun 2025 00:00:00 GMT</Creation-Time><Last-Modified>${(this.modified.get(n) ?? new Date('2025-06-01T00:00:00Z')).toUTCString()}</Last-Modified><Etag>${etag(this.blobs.get(n)!)}</Etag><Content-Length>${this.blobs.get(n)!.length}</Content-Length><Content-Type>text/csv</Content-Type><BlobType>BlockBlob</BlobType><LeaseStatus>unlocked</LeaseStatus><LeaseState>available</LeaseState><ServerEncrypted>true</ServerEncrypted></Properties><OrMetadata /></Blob>`)
         .join('');
       res.writeHead(200, { 'content-type': 'application/xml', 'x-ms-version': '2025-01-05' });
       res.end(

@@ -16,12 +16,15 @@ export interface Field {
  */
 export class FakeBigQueryServer {
   readonly requests: { method: string; path: string; body?: any }[] = [];
+  /** The largest page served (rows), to check a client pages rather than asks for everything. */
+  largestPage = 0;
   private server?: Server;
   url = '';
 
   constructor(
     readonly fields: Field[],
-    readonly rows: Record<string, unknown>[],
+    /** The table's rows, or `{ count, row }` to generate a large table page by page without holding it. */
+    readonly rows: Record<string, unknown>[] | { count: number; row: (index: number) => Record<string, unknown> },
     private readonly pageSize = 2,
     readonly token = 'fake-gcp-token',
   ) {}
@@ -57,13 +60,19 @@ export class FakeBigQueryServer {
     if (req.method === 'POST' && !jobId && (!body?.query || body.useLegacySql !== false)) {
       return send(400, { error: { code: 400, message: 'query required (standard SQL)', status: 'INVALID_ARGUMENT' } });
     }
-    const page = this.rows.slice(offset, offset + this.pageSize);
-    const next = offset + this.pageSize < this.rows.length ? String(offset + this.pageSize) : undefined;
+    const total = Array.isArray(this.rows) ? this.rows.length : this.rows.count;
+    // jobs.query and getQueryResults honour maxResults as BigQuery does, up to this server's page size.
+    const size = Math.min(this.pageSize, Number(url.searchParams.get('maxResults') ?? body?.maxResults ?? this.pageSize) || this.pageSize);
+    const page = Array.isArray(this.rows)
+      ? this.rows.slice(offset, offset + size)
+      : Array.from({ length: Math.max(0, Math.min(size, total - offset)) }, (_, i) => (this.rows as { row: (index: number) => Record<string, unknown> }).row(offset + i));
+    this.largestPage = Math.max(this.largestPage, page.length);
+    const next = offset + size < total ? String(offset + size) : undefined;
     send(200, {
       kind: jobId ? 'bigquery#getQueryResultsResponse' : 'bigquery#queryResponse',
       schema: { fields: this.fields },
       jobReference: { projectId, jobId: jobId ?? 'job_billing_0001', location: 'US' },
-      totalRows: String(this.rows.length),
+      totalRows: String(total),
       rows: page.map((r) => encodeRow(this.fields, r)),
       ...(next ? { pageToken: next } : {}),
       totalBytesProcessed: '1048576',

@@ -15,8 +15,13 @@ export class FakeS3Server {
 
   constructor(readonly bucket: string, private readonly pageSize = 2) {}
 
-  put(key: string, body: Buffer | string): void {
+  /** When each object was last written (default 2025-06-01): exports restated later carry a later time. */
+  readonly modified = new Map<string, Date>();
+
+  put(key: string, body: Buffer | string, lastModified?: Date): void {
     this.objects.set(key, Buffer.isBuffer(body) ? body : Buffer.from(body));
+    if (lastModified) this.modified.set(key, lastModified);
+    else this.modified.delete(key);
   }
 
   async start(): Promise<string> {
@@ -56,7 +61,7 @@ export class FakeS3Server {
     const page = keys.slice(start, start + this.pageSize);
     const truncated = start + this.pageSize < keys.length;
     const contents = page
-      .map((k) => `<Contents><Key>${escapeXml(k)}</Key><LastModified>2025-06-01T00:00:00.000Z</LastModified><ETag>${escapeXml(etag(this.objects.get(k)!))}</ETag><Size>${this.objects.get(k)!.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+      .map((k) => `<Contents><Key>${escapeXml(k)}</Key><LastModified>${(this.modified.get(k) ?? new Date('2025-06-01T00:00:00.000Z')).toISOString()}</LastModified><ETag>${escapeXml(etag(this.objects.get(k)!))}</ETag><Size>${this.objects.get(k)!.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
       .join('');
     const xml =
       `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${this.bucket}</Name><Prefix>${escapeXml(prefix)}</Prefix>` +

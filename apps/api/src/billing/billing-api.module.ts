@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { DataSource } from 'typeorm';
+import { AuditModule } from '@tollgate/audit';
 import { BillingSourcesService, BillingSyncService, LedgerCostsService, SELF_HOSTED_DEPLOYMENTS, SelfHostedDeploymentSource } from '@tollgate/billing';
 import { SelfHostedDeploymentsService } from '@tollgate/providers';
 import { CLICKHOUSE } from '@tollgate/storage';
@@ -13,6 +14,7 @@ import { BillingUploadsController } from './billing-uploads.controller';
  * OpenCost sync learns the self-hosted deployments from providers, through billing's port.
  */
 @Module({
+  imports: [AuditModule],
   controllers: [BillingSourcesController, BillingUploadsController, BillingCostsController],
   providers: [
     BillingSourcesService,

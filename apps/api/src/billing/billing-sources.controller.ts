@@ -1,86 +1,129 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, ForbiddenException, Get, HttpCode, Inject, Param, Patch, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { BillingSourcesService, createSourceSchema, sourceView, syncRequestSchema, updateSourceSchema } from '@tollgate/billing';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
+import {
+  BillingSourcesService,
+  EXAMPLE_REMOVAL,
+  EXAMPLE_RUN,
+  EXAMPLE_SOURCE,
+  billingSourceViewSchema,
+  createSourceSchema,
+  sourceRemovalSchema,
+  sourceView,
+  syncRequestSchema,
+  syncRunViewSchema,
+  updateSourceSchema,
+} from '@tollgate/billing';
 import { parseOrThrow } from '@tollgate/core';
-import { ApiErrors, zodBody, zodResponse } from '../openapi/zod-openapi';
-import { createSourceExample, sourceExample, sourceSchema, syncRunExample, syncRunSchema } from '../openapi/billing.openapi';
+import { ApiErrors } from '../openapi/zod-openapi';
 
-const idParam = { name: 'id', description: 'the billing source id (a UUID)', schema: { type: 'string', format: 'uuid' }, example: sourceExample.id } as const;
-import { RequireScope } from '@tollgate/auth';
+const json = (schema: z.ZodType, example: unknown, io: 'input' | 'output' = 'output') => ({ ...(z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as object), example });
+const ID = { name: 'id', description: 'The billing source id (uuid)', example: EXAMPLE_SOURCE.id };
+const CREATE_EXAMPLE = {
+  name: 'aws-data-exports',
+  kind: 's3-files',
+  settings: { bucket: 'billing-exports', prefix: 'cur/', region: 'us-east-1', format: 'aws-cur' },
+  credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+  schedule: '0 */6 * * *',
+};
 
-/** Billing sources: configure, list, change, sync on demand, read the sync history. */
+/**
+ * Billing sources: configure, list, change, delete, sync on demand, read the sync history. Reads need `read`,
+ * changes `write`; a create or change that carries `credentials` needs `admin` as well (checked here, since one
+ * route serves both).
+ */
 @ApiTags('billing')
 @ApiBearerAuth('bearer')
 @ApiErrors(401, 403)
 @Controller('v1/billing/sources')
 export class BillingSourcesController {
-  constructor(
-    @Inject(BillingSourcesService) private readonly sources: BillingSourcesService,
-  ) {}
+  constructor(@Inject(BillingSourcesService) private readonly sources: BillingSourcesService) {}
 
   @Post()
-  @ApiOperation({
-    summary: 'Configure a billing source (cloud bill, export files, OpenCost)',
-    description: "Each kind's settings and credentials are in docs/billing-sources.md. Credentials are encrypted at rest and never returned. `schedule` (cron or `@every 30m`) syncs it periodically.",
-  })
-  @ApiBody(zodBody(createSourceSchema, createSourceExample))
-  @ApiCreatedResponse(zodResponse(sourceSchema, sourceExample))
-  @ApiErrors(400, 409)
   @RequireScope('write')
-  create(@Body() body: unknown) {
-    return this.sources.create(body);
+  @ApiOperation({ summary: 'Create a billing source (settings per kind; credentials are encrypted and never returned)' })
+  @ApiBody({ schema: json(createSourceSchema, CREATE_EXAMPLE, 'input') })
+  @ApiResponse({ status: 201, description: 'The source', schema: json(billingSourceViewSchema, EXAMPLE_SOURCE) })
+  @ApiErrors(400)
+  @ApiErrors(403)
+  @ApiErrors(409)
+  create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    requireAdminForCredentials(body, principal);
+    return this.sources.create(body, principal?.name);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List billing sources' })
-  @ApiOkResponse(zodResponse(z.object({ data: z.array(sourceSchema) }), { data: [sourceExample] }))
   @RequireScope('read')
+  @ApiOperation({ summary: 'List billing sources' })
+  @ApiOkResponse({ schema: json(z.object({ data: z.array(billingSourceViewSchema) }), { data: [EXAMPLE_SOURCE] }) })
   async list() {
     return { data: await this.sources.list() };
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One billing source' })
-  @ApiParam(idParam)
-  @ApiOkResponse(zodResponse(sourceSchema, sourceExample))
-  @ApiErrors(404)
   @RequireScope('read')
+  @ApiOperation({ summary: 'One billing source' })
+  @ApiParam(ID)
+  @ApiOkResponse({ schema: json(billingSourceViewSchema, EXAMPLE_SOURCE) })
+  @ApiErrors(404)
   async get(@Param('id') id: string) {
     return sourceView(await this.sources.get(id));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change a billing source (name, settings, credentials, schedule, enabled)' })
-  @ApiParam(idParam)
-  @ApiBody(zodBody(updateSourceSchema, { schedule: '@every 30m', enabled: true }))
-  @ApiOkResponse(zodResponse(sourceSchema, { ...sourceExample, schedule: '@every 30m' }))
-  @ApiErrors(400, 404, 409)
   @RequireScope('write')
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.sources.update(id, body);
+  @ApiOperation({
+    summary: 'Change a billing source',
+    description: 'Changing a host-bearing setting (endpoint, region, authorityHost, apiEndpoint) requires `credentials` in the same request (400 naming `credentials` otherwise).',
+  })
+  @ApiParam(ID)
+  @ApiBody({ schema: json(updateSourceSchema, { schedule: null }, 'input') })
+  @ApiOkResponse({ schema: json(billingSourceViewSchema, EXAMPLE_SOURCE) })
+  @ApiErrors(400)
+  @ApiErrors(403)
+  @ApiErrors(404)
+  update(@Param('id') id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    requireAdminForCredentials(body, principal);
+    return this.sources.update(id, body, principal?.name);
+  }
+
+  @Delete(':id')
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Delete a billing source with its ledger lines, GPU allocations and sync history, in one step (audit-logged)' })
+  @ApiParam(ID)
+  @ApiOkResponse({ description: 'What was removed', schema: json(sourceRemovalSchema, EXAMPLE_REMOVAL) })
+  @ApiErrors(404)
+  remove(@Param('id') id: string, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.sources.remove(id, principal?.name);
   }
 
   @Post(':id/sync')
-  @RequireScope('write')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Sync a source now (queued for the worker)', description: 'A sync of the same source already waiting absorbs this one. Follow it in `GET /v1/billing/sources/{id}/runs`.' })
-  @ApiParam(idParam)
-  @ApiBody({ ...zodBody(syncRequestSchema, { period: '2025-05' }, 'optional: one billing month to re-read'), required: false })
-  @ApiAcceptedResponse(zodResponse(z.object({ jobId: z.string() }), { jobId: '42' }, 'Queued'))
-  @ApiErrors(400, 404)
+  @RequireScope('write')
+  @ApiOperation({ summary: 'Queue a sync of the source (optionally restating one month)' })
+  @ApiParam(ID)
+  @ApiBody({ required: false, schema: json(syncRequestSchema, { period: '2025-05' }, 'input') })
+  @ApiResponse({ status: 202, description: 'Queued', schema: json(z.object({ jobId: z.string() }), { jobId: '42' }) })
+  @ApiErrors(404)
   async requestSync(@Param('id') id: string, @Body() body: unknown) {
     const { period } = parseOrThrow(syncRequestSchema, body ?? {}, { whole: '(body)' });
     return this.sources.requestSync(id, period);
   }
 
   @Get(':id/runs')
-  @ApiOperation({ summary: "A source's sync history (newest first, 50 at most): status, rows and totals per period and currency" })
-  @ApiParam(idParam)
-  @ApiOkResponse(zodResponse(z.object({ data: z.array(syncRunSchema) }), { data: [syncRunExample] }))
-  @ApiErrors(404)
   @RequireScope('read')
+  @ApiOperation({ summary: "The source's sync history, newest first (status, rows, totals, inputs, the format read, error and line)" })
+  @ApiParam(ID)
+  @ApiOkResponse({ schema: json(z.object({ data: z.array(syncRunViewSchema) }), { data: [EXAMPLE_RUN] }) })
+  @ApiErrors(404)
   async runs(@Param('id') id: string) {
     return { data: await this.sources.history(id) };
   }
+}
+
+/** Setting credentials is an `admin` act even on a `write` route (no principal: the access guard is not installed). */
+function requireAdminForCredentials(body: unknown, principal: Principal | undefined): void {
+  const hasCredentials = typeof body === 'object' && body !== null && (body as { credentials?: unknown }).credentials !== undefined;
+  if (hasCredentials && principal && !principal.scopes.includes('admin')) throw new ForbiddenException('credentials: setting a billing source\'s credentials needs the admin scope');
 }

@@ -1,67 +1,70 @@
-import { createWriteStream, rmSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { rmSync } from 'node:fs';
 import { Controller, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { BILLING_FILE_FORMATS, BillingFileFormat, BillingSourcesService, BillingSyncService } from '@tollgate/billing';
-import { ConflictError, ValidationError } from '@tollgate/core';
-import { ApiErrors, ApiQueries, zodResponse } from '../openapi/zod-openapi';
-import { UPLOAD_QUERY_PARAMETERS, syncRunExample, syncRunSchema } from '../openapi/billing.openapi';
-import { RequireScope } from '@tollgate/auth';
+import { z } from 'zod';
+import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
+import {
+  BillingFileFormat,
+  BillingSourcesService,
+  BillingSyncService,
+  EXAMPLE_RUN,
+  checkUploadContentType,
+  receiveUpload,
+  syncRunViewSchema,
+  uploadKind,
+  uploadQuerySchema,
+} from '@tollgate/billing';
+import { APP_CONFIG, AppConfig, ConflictError, parseOrThrow } from '@tollgate/core';
+import { ApiErrors } from '../openapi/zod-openapi';
 
-const EXTENSION = /\.(csv|csv\.gz|parquet)$/i;
+const querySchema = z.toJSONSchema(uploadQuerySchema, { io: 'input' }) as { properties: Record<string, { description?: string }> };
 
 /**
- * `POST /v1/billing/uploads?source=<name>&filename=<file>[&format=focus][&period=YYYY-MM]` with the file as the raw
- * body (text/csv, application/gzip or application/octet-stream). The upload is one sync of an `upload` source
- * (created on first use): it replaces the periods the file holds, or fails with the file and line named and
- * leaves the ledger as it was.
+ * `POST /v1/billing/uploads?source=<id or name>&filename=<file>[&format=…][&period=YYYY-MM]` with the file as the raw
+ * body. The upload is one sync of an `upload` source: it replaces the periods the file holds, or fails with the file
+ * and line named and leaves the ledger as it was. Bodies stream to disk under BILLING_UPLOAD_MAX_BYTES.
  */
 @ApiTags('billing')
 @ApiBearerAuth('bearer')
 @ApiErrors(401, 403)
 @Controller('v1/billing/uploads')
-@RequireScope('write')
 export class BillingUploadsController {
   constructor(
     @Inject(BillingSourcesService) private readonly sources: BillingSourcesService,
     @Inject(BillingSyncService) private readonly sync: BillingSyncService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Post()
   @HttpCode(201)
+  @RequireScope('write')
   @ApiOperation({
-    summary: 'Upload a billing export (FOCUS, AWS CUR, Azure actual or amortized): one synchronous sync',
-    description: 'The file is the raw body. It replaces the billing periods it holds in the ledger, or fails with the file and line named and leaves the ledger as it was. The answer is the sync run with its totals.',
+    summary: 'Upload a billing export file (FOCUS, AWS CUR, Azure cost details) into the ledger',
+    description:
+      'The body is the file itself (text/csv, application/gzip or application/vnd.apache.parquet). The periods it holds are replaced atomically; a bad line fails the upload with file and line named. An ambiguous Azure file needs `format`. Too large: 413.',
   })
-  @ApiConsumes('text/csv', 'application/gzip', 'application/octet-stream')
-  @ApiQueries(UPLOAD_QUERY_PARAMETERS)
-  @ApiBody({ description: 'the export file', schema: { type: 'string', format: 'binary' } })
-  @ApiCreatedResponse(zodResponse(syncRunSchema, syncRunExample, 'The sync run (rows and totals per period and currency)'))
-  @ApiErrors(400, 409)
-  async upload(@Req() req: Request, @Query() query: Record<string, string | undefined>) {
-    const problems = [];
-    if (!query.source) problems.push({ field: 'source', reason: 'required: the name of the upload source' });
-    const filename = query.filename ?? defaultName(req.headers['content-type']);
-    if (!filename || !EXTENSION.test(filename)) problems.push({ field: 'filename', reason: 'required: a .csv, .csv.gz or .parquet file name' });
-    if (query.format !== undefined && !(BILLING_FILE_FORMATS as readonly string[]).includes(query.format)) {
-      problems.push({ field: 'format', reason: `one of ${BILLING_FILE_FORMATS.join(', ')}` });
-    }
-    if (query.period !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(query.period)) problems.push({ field: 'period', reason: 'a month like 2025-05' });
-    if (problems.length) throw ValidationError.of(problems);
-
-    let source = await this.sources.findByName(query.source!);
-    if (!source) {
-      const created = await this.sources.create({ name: query.source, kind: 'upload', settings: query.format ? { format: query.format } : {} });
-      source = await this.sources.get(created.id);
-    } else if (source.kind !== 'upload') {
-      throw new ConflictError(`billing source '${source.name}' is a ${source.kind} source, not an upload source`);
-    }
-    const path = this.sync.uploadPath(filename!);
+  @ApiConsumes('text/csv', 'application/gzip', 'application/vnd.apache.parquet', 'application/octet-stream')
+  @ApiQuery({ name: 'source', required: true, schema: { type: 'string' }, description: querySchema.properties.source.description, example: 'aws-invoices' })
+  @ApiQuery({ name: 'filename', required: false, schema: { type: 'string' }, description: querySchema.properties.filename.description, example: 'focus-2025-05.csv' })
+  @ApiQuery({ name: 'format', required: false, schema: z.toJSONSchema(uploadQuerySchema.shape.format.unwrap()) as object, description: querySchema.properties.format.description, example: 'azure-amortized' })
+  @ApiQuery({ name: 'period', required: false, schema: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, description: querySchema.properties.period.description, example: '2025-05' })
+  @ApiBody({ description: 'The export file, as bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiResponse({ status: 201, description: 'The sync run the upload became', schema: { ...(z.toJSONSchema(syncRunViewSchema) as object), example: EXAMPLE_RUN } })
+  @ApiErrors(400)
+  @ApiErrors(404)
+  @ApiErrors(409)
+  @ApiErrors(413)
+  async upload(@Req() req: Request, @Query() query: Record<string, unknown>, @CurrentPrincipal() principal: Principal | undefined) {
+    const input = parseOrThrow(uploadQuerySchema, { ...query, filename: query.filename ?? defaultName(req.headers['content-type']) });
+    checkUploadContentType(req.headers['content-type'], input.filename);
+    const source = await this.sources.uploadSource(input.source, input.format, principal?.name);
+    if (source.kind !== 'upload') throw new ConflictError(`billing source '${source.name}' is a ${source.kind} source, not an upload source`);
+    const path = this.sync.uploadPath(input.filename);
     try {
-      await pipeline(req, createWriteStream(path));
-      const format = (query.format ?? (source.settings as { format?: BillingFileFormat }).format) as BillingFileFormat | undefined;
-      return await this.sync.run(source.id, { trigger: 'upload', period: query.period, files: [{ location: { kind: 'local', path }, name: filename!, format }] });
+      await receiveUpload(req, path, { maxBytes: this.config.BILLING_UPLOAD_MAX_BYTES, declaredLength: req.headers['content-length'], kind: uploadKind(input.filename) });
+      const format = (input.format ?? (source.settings as { format?: BillingFileFormat }).format) as BillingFileFormat | undefined;
+      return await this.sync.run(source.id, { trigger: 'upload', period: input.period, files: [{ location: { kind: 'local', path }, name: input.filename, format }] });
     } finally {
       rmSync(path, { force: true });
     }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { AuditModule } from '@tollgate/audit';
 import { BillingSourcesService, BillingSyncService, SELF_HOSTED_DEPLOYMENTS, SelfHostedDeploymentSource } from '@tollgate/billing';
 import { SelfHostedDeploymentsService } from '@tollgate/providers';
 import { BillingSyncProcessor } from './billing-sync.processor';
@@ -9,6 +10,7 @@ import { BillingSyncProcessor } from './billing-sync.processor';
  * deployments from providers, through billing's port.
  */
 @Module({
+  imports: [AuditModule],
   providers: [
     BillingSourcesService,
     BillingSyncService,

@@ -43,6 +43,8 @@ export class AzureCostQueryConnector implements BillingConnector {
     let pages = 0;
     try {
       while (url) {
+        // nextLink comes from the remote: it must point at an allowed host too, or the token would follow it.
+        ctx.egress.check(url, 'settings.endpoint');
         const page = await this.post(url, token, body);
         pages++;
         const index = new Map(page.properties.columns.map((c, i) => [c.name, i]));
@@ -66,6 +68,7 @@ export class AzureCostQueryConnector implements BillingConnector {
   private async token(settings: SourceSettings<'azure-cost-query'>, credentials: { tenantId: string; clientId: string; clientSecret: string }): Promise<string> {
     const res = await fetch(`${settings.authorityHost.replace(/\/$/, '')}/${encodeURIComponent(credentials.tenantId)}/oauth2/v2.0/token`, {
       method: 'POST',
+      redirect: 'error',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'client_credentials',
@@ -77,13 +80,15 @@ export class AzureCostQueryConnector implements BillingConnector {
       throw new UnavailableError(`Azure token endpoint unreachable: ${(error as Error).message}`, error);
     });
     const json = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
-    if (!res.ok || !json.access_token) throw ValidationError.field('credentials', `Azure refused the service principal: ${json.error_description ?? res.status}`);
+    // Entra's error code (AADSTS…) says what is wrong; the rest of the answer is not echoed.
+    const code = /\bAADSTS\d{1,8}\b/.exec(String(json.error_description ?? ''))?.[0];
+    if (!res.ok || !json.access_token) throw ValidationError.field('credentials', `Azure refused the service principal: ${code ?? `HTTP ${res.status}`}`);
     return json.access_token;
   }
 
   private async post(url: string, token: string, body: unknown): Promise<QueryResponse> {
     for (let attempt = 0; ; attempt++) {
-      const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => {
+      const res = await fetch(url, { method: 'POST', redirect: 'error', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => {
         throw new UnavailableError(`Azure Cost Management unreachable: ${(error as Error).message}`, error);
       });
       if (res.status === 429 || res.status === 503) {
@@ -95,7 +100,7 @@ export class AzureCostQueryConnector implements BillingConnector {
       }
       const text = await res.text();
       if (!res.ok) {
-        const message = `Azure Cost Management query failed (${res.status}): ${text.slice(0, 300)}`;
+        const message = `Azure Cost Management query failed: HTTP ${res.status}`;
         if (res.status >= 500) throw new UnavailableError(message);
         throw ValidationError.field('settings', message);
       }

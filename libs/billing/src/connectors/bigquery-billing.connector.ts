@@ -6,11 +6,13 @@ import { OAuth2Client } from 'google-auth-library';
 import { UnavailableError, ValidationError, parseDecimal, toMoneyString, parseOrThrow } from '@tollgate/core';
 import { sourceSettingsSchemas, type SourceSettings } from '../sources/billing-source.settings';
 import { BillingConnector, CollectContext, CollectedInput, monthsBetween } from './billing.connector';
+import { quotedBigQueryTable } from './bigquery-table.identifier';
 
-const TABLE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/;
 
 /**
- * The Cloud Billing export in BigQuery through `@google-cloud/bigquery` (jobs.query, then getQueryResults pages).
+ * The Cloud Billing export in BigQuery through `@google-cloud/bigquery` (jobs.query, then getQueryResults pages by
+ * pageToken), read as a stream (`createQueryStream`): one page of rows in memory at a time, written out as it comes.
+ * (`maxResults` is not passed: the client's paginator takes it as a cap on the total, not a page size.)
  * One invoice month per period: GCP restates a month until its invoice closes, and `invoice.month` is what the
  * invoice sums. Net cost = cost + SUM(credits.amount) (credits are negative) is BilledCost and EffectiveCost; the
  * gross cost is ContractedCost, cost_at_list ListCost. Labels become Tags; cost_type (regular, tax, adjustment,
@@ -19,7 +21,7 @@ const TABLE = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/;
 export class BigQueryBillingConnector implements BillingConnector {
   async collect(ctx: CollectContext): Promise<CollectedInput> {
     const settings = parseOrThrow(sourceSettingsSchemas['gcp-bigquery'].settings, ctx.settings, { prefix: 'settings' });
-    if (!TABLE.test(settings.table)) throw ValidationError.field('settings.table', 'a table name like project.dataset.gcp_billing_export_v1_XXXX');
+    const table = quotedBigQueryTable(settings.table);
     const today = new Date(Date.UTC(ctx.now.getUTCFullYear(), ctx.now.getUTCMonth(), 1));
     const months = ctx.period
       ? [ctx.period]
@@ -28,28 +30,29 @@ export class BigQueryBillingConnector implements BillingConnector {
           today,
         );
     const client = new BigQuery(this.options(settings, ctx.credentials));
-    if (settings.focusView) return this.collectFocusView(client, settings, months, ctx.workDir);
+    if (settings.focusView) return this.collectFocusView(client, settings, table, months, ctx.workDir);
     const resource = settings.detailed ? 'resource.name AS resource_name, resource.global_name AS resource_global_name,' : '';
     const query = `SELECT billing_account_id, service.description AS service, sku.id AS sku_id, sku.description AS sku_description,
   project.id AS project_id, project.name AS project_name, location.region AS region, ${resource}
   usage_start_time, usage_end_time, invoice.month AS invoice_month, cost_type, currency, cost, cost_at_list,
   usage.amount AS usage_amount, usage.unit AS usage_unit, usage.amount_in_pricing_units AS pricing_amount, usage.pricing_unit AS pricing_unit,
   credits, labels
-FROM \`${settings.table}\`
+FROM ${table}
 WHERE invoice.month IN UNNEST(@months)`;
     const path = join(ctx.workDir, 'bigquery-billing.ndjson');
     const out = createWriteStream(path);
     let count = 0;
     try {
-      const [rows] = await client.query({ query, params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) }, location: settings.location });
-      for (const row of rows as BillingExportRow[]) {
+      const rows = client.createQueryStream({ query, params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) }, location: settings.location });
+      for await (const row of rows as AsyncIterable<BillingExportRow>) {
         count++;
         if (!out.write(JSON.stringify(focusRow(row, settings)) + '\n')) await once(out, 'drain');
       }
     } catch (error) {
       const code = (error as { code?: number }).code;
-      if (code === 400 || code === 403 || code === 404) throw ValidationError.field('settings', `BigQuery refused the billing export query: ${(error as Error).message}`);
-      throw new UnavailableError(`BigQuery billing export query failed: ${(error as Error).message}`, error);
+      if (error instanceof ValidationError) throw error;
+      if (code === 400 || code === 403 || code === 404) throw ValidationError.field('settings', `BigQuery refused the billing export query: HTTP ${code}`);
+      throw new UnavailableError(`BigQuery billing export query failed${code ? `: HTTP ${code}` : ''}`, error);
     } finally {
       out.end();
       await once(out, 'finish');
@@ -63,17 +66,17 @@ WHERE invoice.month IN UNNEST(@months)`;
   }
 
   /** Google's FOCUS view: FOCUS columns as they are; timestamps, NUMERIC (Big) and label arrays turned into text. */
-  private async collectFocusView(client: BigQuery, settings: SourceSettings<'gcp-bigquery'>, months: string[], workDir: string): Promise<CollectedInput> {
+  private async collectFocusView(client: BigQuery, settings: SourceSettings<'gcp-bigquery'>, table: string, months: string[], workDir: string): Promise<CollectedInput> {
     const path = join(workDir, 'bigquery-focus.ndjson');
     const out = createWriteStream(path);
     let count = 0;
     try {
-      const [rows] = await client.query({
-        query: `SELECT * FROM \`${settings.table}\` WHERE FORMAT_TIMESTAMP('%Y%m', BillingPeriodStart, 'UTC') IN UNNEST(@months)`,
+      const rows = client.createQueryStream({
+        query: `SELECT * FROM ${table} WHERE FORMAT_TIMESTAMP('%Y%m', BillingPeriodStart, 'UTC') IN UNNEST(@months)`,
         params: { months: months.map((m) => m.slice(0, 4) + m.slice(5, 7)) },
         location: settings.location,
       });
-      for (const row of rows as Record<string, unknown>[]) {
+      for await (const row of rows as AsyncIterable<Record<string, unknown>>) {
         count++;
         const line: Record<string, string | null> = {};
         for (const [key, value] of Object.entries(row)) line[key] = key === 'Tags' ? JSON.stringify(tagsObject(value)) : focusText(value);
@@ -81,8 +84,8 @@ WHERE invoice.month IN UNNEST(@months)`;
       }
     } catch (error) {
       const code = (error as { code?: number }).code;
-      if (code === 400 || code === 403 || code === 404) throw ValidationError.field('settings', `BigQuery refused the FOCUS view query: ${(error as Error).message}`);
-      throw new UnavailableError(`BigQuery FOCUS view query failed: ${(error as Error).message}`, error);
+      if (code === 400 || code === 403 || code === 404) throw ValidationError.field('settings', `BigQuery refused the FOCUS view query: HTTP ${code}`);
+      throw new UnavailableError(`BigQuery FOCUS view query failed${code ? `: HTTP ${code}` : ''}`, error);
     } finally {
       out.end();
       await once(out, 'finish');

@@ -1,5 +1,7 @@
 import type { BillingFileRef } from '../files/billing-file.ingester';
 import type { BillingSourceEntity } from '../sources/billing-source.entity';
+import type { BillingEgressPolicy } from '../egress/billing-egress.policy';
+import type { LocalFileRoots } from '../files/local-file.roots';
 
 export interface CollectContext {
   source: BillingSourceEntity;
@@ -10,6 +12,10 @@ export interface CollectContext {
   /** Scratch directory for this run (downloads, API answers as files); removed after the run. */
   workDir: string;
   now: Date;
+  /** Hosts the connector may call; a URL the remote hands back (a next page) is checked too. */
+  egress: BillingEgressPolicy;
+  /** Directories a local-files source may read. */
+  localRoots: LocalFileRoots;
 }
 
 /**
@@ -58,4 +64,11 @@ export function monthsBetween(from: Date, to: Date): string[] {
     d.setUTCMonth(d.getUTCMonth() + 1);
   }
   return months;
+}
+
+/** Whether two cursors' fingerprint maps match, whatever their key order (PostgreSQL's jsonb reorders keys). */
+export function sameFingerprints(previous: Record<string, string> | undefined, current: Record<string, string>): boolean {
+  if (!previous) return false;
+  const keys = Object.keys(current);
+  return keys.length === Object.keys(previous).length && keys.every((k) => previous[k] === current[k]);
 }

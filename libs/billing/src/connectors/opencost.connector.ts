@@ -35,17 +35,23 @@ export class OpenCostConnector implements BillingConnector {
     url.searchParams.set('aggregate', settings.aggregate);
     url.searchParams.set('includeIdle', 'true');
     url.searchParams.set('accumulate', 'false');
-    const res = await fetch(url).catch((error: unknown) => {
+    const res = await fetch(url, { redirect: 'error' }).catch((error: unknown) => {
       throw new UnavailableError(`OpenCost unreachable at ${settings.endpoint}: ${(error as Error).message}`, error);
     });
     const text = await res.text();
+    // Only the status, never the body: the endpoint may be an internal service whose answer must not leak out here.
     if (!res.ok) {
-      const message = `OpenCost /allocation/compute answered ${res.status}: ${text.slice(0, 300)}`;
+      const message = `OpenCost /allocation/compute answered HTTP ${res.status}`;
       if (res.status >= 500 || res.status === 429) throw new UnavailableError(message);
-      throw ValidationError.field('settings', message);
+      throw ValidationError.field('settings.endpoint', message);
     }
-    const body = JSON.parse(text) as { code?: number; data?: Record<string, Allocation>[] | null; message?: string };
-    if (body.code !== undefined && body.code !== 200) throw new UnavailableError(`OpenCost error ${body.code}: ${body.message ?? ''}`);
+    let body: { code?: number; data?: Record<string, Allocation>[] | null; message?: string };
+    try {
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      throw ValidationError.field('settings.endpoint', `${settings.endpoint} did not answer with OpenCost's JSON (HTTP ${res.status})`);
+    }
+    if (body.code !== undefined && body.code !== 200) throw new UnavailableError(`OpenCost answered error code ${Number(body.code)}`);
     const selectors = await this.deployments();
     const rows: Record<string, unknown>[] = [];
     for (const set of body.data ?? []) {

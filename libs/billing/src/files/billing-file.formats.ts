@@ -100,7 +100,15 @@ function tags(expr: string): string {
   return `if(isNull(${expr}), map(), JSONExtract(if(startsWith(assumeNotNull(${expr}), '{'), assumeNotNull(${expr}), concat('{', assumeNotNull(${expr}), '}')), 'Map(String, String)'))`;
 }
 
-/** Picks the layout from the header when the caller did not say. Azure exports can't tell actual from amortized: actual is assumed. */
+/**
+ * Layouts a header cannot tell apart: EA/MCA actual and amortized cost details have the same columns, and reading one
+ * as the other misstates commitment purchases and usage. The ingester asks for `format` rather than guess.
+ */
+export const AMBIGUOUS_FORMATS: Partial<Record<BillingFileFormat, readonly BillingFileFormat[]>> = {
+  'azure-actual': ['azure-actual', 'azure-amortized'],
+};
+
+/** Picks the layout from the header when the caller did not say (an Azure cost details header is in AMBIGUOUS_FORMATS). */
 export function detectFormat(headers: string[]): BillingFileFormat | undefined {
   const set = new Set(headers);
   const focusCore = ['BilledCost', 'EffectiveCost', 'BillingCurrency', 'ChargePeriodStart', 'BillingPeriodStart', 'ChargeCategory', 'ServiceName'];

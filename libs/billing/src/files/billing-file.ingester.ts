@@ -1,6 +1,6 @@
 import { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { BillingInputError } from '../ledger/billing-ledger.repository';
-import { BillingFileFormat, HeaderProblem, LEDGER_DATA_COLUMNS, badValuePredicate, buildMapping, detectFormat } from './billing-file.formats';
+import { AMBIGUOUS_FORMATS, BillingFileFormat, HeaderProblem, LEDGER_DATA_COLUMNS, badValuePredicate, buildMapping, detectFormat } from './billing-file.formats';
 import { lineOfCsvRow, locateCsvProblem } from './csv-problem.locator';
 
 /** Where ClickHouse reads a file from: its own file() table function, or s3() for object storage. */
@@ -14,6 +14,12 @@ export interface BillingFileRef {
   name: string;
   /** Layout; detected from the header when omitted. */
   format?: BillingFileFormat;
+  /**
+   * The export run the file belongs to (a manifest, a run folder, or the file itself) and when it was written. When
+   * files carry it, each (billing period, provider, billing account) is taken from the newest run that has it, so a
+   * restated export replaces the original instead of adding to it.
+   */
+  exportRun?: { id: string; at: number };
 }
 
 export interface StageContext {
@@ -23,6 +29,8 @@ export interface StageContext {
   ingestVersion: number;
   /** Keep only lines of these periods (YYYY-MM-01): syncing one month out of files that hold several. */
   onlyPeriods?: string[];
+  /** Skip lines whose `period|provider|billing account` a newer export run already gave. */
+  excludeRestated?: string[];
 }
 
 /**
@@ -57,6 +65,10 @@ export class BillingFileIngester {
     const headers = await this.headers(file);
     const format = file.format ?? detectFormat(headers);
     if (!format) throw new BillingInputError(file.name, 1, 'header', 'not a FOCUS, AWS CUR or Azure cost export header');
+    const candidates = file.format ? undefined : AMBIGUOUS_FORMATS[format];
+    if (candidates) {
+      throw new BillingInputError(file.name, undefined, 'format', `the header fits ${candidates.join(' and ')} alike (same columns); say which with format=${candidates.join(' or format=')}`);
+    }
     let mapping;
     try {
       mapping = buildMapping(format, headers);
@@ -68,13 +80,17 @@ export class BillingFileIngester {
     const columns = LEDGER_DATA_COLUMNS.map((c) => `\`${c}\``).join(', ');
     const exprs = LEDGER_DATA_COLUMNS.map((c) => `${mapping.select[c]} AS \`${c}\``).join(',\n  ');
     const { source, params } = this.tableFunction(file);
+    const where = [
+      ...(ctx.onlyPeriods ? ['has({onlyPeriods:Array(String)}, toString(billing_period))'] : []),
+      ...(ctx.excludeRestated?.length ? [`NOT has({excludeRestated:Array(String)}, ${restatementKey(mapping.select)})`] : []),
+    ];
     try {
       await this.clickhouse.command({
         query: `INSERT INTO billing_lines_staging (source_id, source_kind, source_file, source_line, sync_run_id, ingest_version, ${columns})
 SELECT {sourceId:String}, {sourceKind:String}, {sourceFile:String}, _row_number + ${isCsv ? 2 : 1}, {syncRunId:String}, {ingestVersion:UInt64},
   ${exprs}
-FROM ${source}${ctx.onlyPeriods ? `\nWHERE has({onlyPeriods:Array(String)}, toString(billing_period))` : ''}`,
-        query_params: { ...params, ...(ctx.onlyPeriods ? { onlyPeriods: ctx.onlyPeriods } : {}), sourceId: ctx.sourceId, sourceKind: ctx.sourceKind, sourceFile: file.name, syncRunId: ctx.syncRunId, ingestVersion: ctx.ingestVersion },
+FROM ${source}${where.length ? `\nWHERE ${where.join(' AND ')}` : ''}`,
+        query_params: { ...params, ...(ctx.onlyPeriods ? { onlyPeriods: ctx.onlyPeriods } : {}), ...(ctx.excludeRestated?.length ? { excludeRestated: ctx.excludeRestated } : {}), sourceId: ctx.sourceId, sourceKind: ctx.sourceKind, sourceFile: file.name, syncRunId: ctx.syncRunId, ingestVersion: ctx.ingestVersion },
         clickhouse_settings: { ...READ_SETTINGS, max_insert_threads: '4', compile_expressions: 1, min_count_to_compile_expression: '0' },
       });
     } catch (error) {
@@ -145,6 +161,11 @@ FROM ${source}${ctx.onlyPeriods ? `\nWHERE has({onlyPeriods:Array(String)}, toSt
     const row = /at row (\d+)/i.exec(cause.message);
     return new BillingInputError(file.name, row ? Number(row[1]) + 1 : undefined, 'file', cause.message.split('\n')[0].slice(0, 500));
   }
+}
+
+/** What one export run restates: a billing period of one provider's billing account (the same key in staging SQL). */
+export function restatementKey(select: Record<string, string>): string {
+  return `concat(toString(${select.billing_period}), '|', ${select.ProviderName}, '|', ${select.BillingAccountId})`;
 }
 
 /** ClickHouse input format by file name; connectors write their API answers as .ndjson in FOCUS columns. */

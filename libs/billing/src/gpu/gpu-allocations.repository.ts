@@ -45,6 +45,18 @@ export class GpuAllocationsRepository {
     }
   }
 
+  /** Removes every allocation of a source, kept and staged; returns how many were kept. */
+  async dropSource(sourceId: string): Promise<number> {
+    const [count] = await (
+      await this.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM gpu_allocations WHERE source_id = {sourceId:String}', query_params: { sourceId }, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    for (const period of await this.periods('gpu_allocations', sourceId)) {
+      await this.clickhouse.command({ query: `ALTER TABLE gpu_allocations DROP PARTITION ${BillingLedgerRepository.partition(sourceId, period)}` });
+    }
+    await this.clearStaging(sourceId);
+    return Number(count?.n ?? 0);
+  }
+
   private async clearStaging(sourceId: string): Promise<void> {
     for (const period of await this.periods('gpu_allocations_staging', sourceId)) {
       await this.clickhouse.command({ query: `ALTER TABLE gpu_allocations_staging DROP PARTITION ${BillingLedgerRepository.partition(sourceId, period)}` });

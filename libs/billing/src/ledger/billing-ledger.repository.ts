@@ -113,6 +113,29 @@ export class BillingLedgerRepository {
     }
   }
 
+  /** The `period|provider|billing account` keys the given files put in staging during this run. */
+  async stagedRestatementKeys(sourceId: string, syncRunId: string, files: string[]): Promise<string[]> {
+    const result = await this.clickhouse.query({
+      query: `SELECT DISTINCT concat(toString(billing_period), '|', ProviderName, '|', BillingAccountId) AS k FROM billing_lines_staging
+              WHERE source_id = {sourceId:String} AND sync_run_id = {syncRunId:String} AND source_file IN {files:Array(String)}`,
+      query_params: { sourceId, syncRunId, files },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ k: string }>()).map((r) => r.k);
+  }
+
+  /** Removes every line of a source, ledger and staging; returns how many ledger lines there were. */
+  async dropSource(sourceId: string): Promise<number> {
+    const [count] = await (
+      await this.clickhouse.query({ query: 'SELECT toString(count()) AS n FROM billing_lines WHERE source_id = {sourceId:String}', query_params: { sourceId }, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    for (const period of await this.periods('billing_lines', sourceId)) {
+      await this.clickhouse.command({ query: `ALTER TABLE billing_lines DROP PARTITION ${BillingLedgerRepository.partition(sourceId, period)}` });
+    }
+    await this.clearStaging(sourceId);
+    return Number(count?.n ?? 0);
+  }
+
   private async first(query: string, params: Record<string, unknown>): Promise<{ source_file: string; source_line: string; value: string } | undefined> {
     const result = await this.clickhouse.query({ query, query_params: params, format: 'JSONEachRow' });
     const rows = await result.json<{ source_file: string; source_line: string; value: string }>();

@@ -1,6 +1,6 @@
 import { ClickHouseClient } from '@clickhouse/client';
 import { Logger } from '@tollgate/core';
-import { BillingFileIngester, BillingFileRef } from '../files/billing-file.ingester';
+import { BillingFileIngester, BillingFileRef, StageContext } from '../files/billing-file.ingester';
 import { BillingLedgerRepository, PeriodTotal } from './billing-ledger.repository';
 
 export interface LedgerSyncRequest {
@@ -25,6 +25,8 @@ export interface LedgerSyncResult {
   rows: number;
   periods: string[];
   totals: PeriodTotal[];
+  /** The layouts the files were read as (told or detected), in file order, each once. */
+  formats: string[];
   /** Where the time went: staging (ClickHouse reading and mapping the input), validation + totals, the swap. */
   ms: { stage: number; validate: number; swap: number };
 }
@@ -32,7 +34,8 @@ export interface LedgerSyncResult {
 /**
  * One sync of one source into the ledger: stage every input, validate, swap each period's partition, clear
  * staging. A failure anywhere before the swap leaves the ledger as it was. Syncs of the same source are serialised
- * in this process (they share the source's staging partitions); across processes the BullMQ job id per source does it.
+ * in this process (they share the source's staging partitions); across processes BillingSyncService holds a
+ * PostgreSQL advisory lock per source around the whole run (BillingSyncLock).
  */
 // Per process, not per instance: the api and the worker share one process in embedded mode.
 const running = new Map<string, Promise<unknown>>();
@@ -62,6 +65,34 @@ export class BillingLedgerSync {
     }
   }
 
+  /**
+   * Stages the files. Files of export runs go newest run first, each skipping the (period, provider, account) keys a
+   * newer run already gave: a restated export replaces the original's lines instead of doubling them.
+   */
+  private async stageFiles(files: BillingFileRef[], ctx: StageContext): Promise<Set<string>> {
+    const formats = new Set<string>();
+    if (!files.some((f) => f.exportRun)) {
+      for (const file of files) formats.add((await this.ingester.stage(file, ctx)).format);
+      return formats;
+    }
+    const runs = new Map<string, { at: number; files: BillingFileRef[] }>();
+    for (const file of files) {
+      const id = file.exportRun?.id ?? file.name;
+      const run = runs.get(id) ?? { at: file.exportRun?.at ?? 0, files: [] };
+      run.at = Math.max(run.at, file.exportRun?.at ?? 0);
+      run.files.push(file);
+      runs.set(id, run);
+    }
+    const newestFirst = [...runs.entries()].sort(([a, x], [b, y]) => y.at - x.at || b.localeCompare(a));
+    const claimed: string[] = [];
+    for (const [, run] of newestFirst) {
+      for (const file of run.files) formats.add((await this.ingester.stage(file, { ...ctx, excludeRestated: claimed })).format);
+      const keys = await this.repository.stagedRestatementKeys(ctx.sourceId, ctx.syncRunId, run.files.map((f) => f.name));
+      claimed.push(...keys.filter((k) => !claimed.includes(k)));
+    }
+    return formats;
+  }
+
   private async syncNow(request: LedgerSyncRequest): Promise<LedgerSyncResult> {
     const started = Date.now();
     const ctx = { sourceId: request.sourceId, sourceKind: request.sourceKind, syncRunId: request.syncRunId, ingestVersion: request.ingestVersion,
@@ -69,7 +100,7 @@ export class BillingLedgerSync {
     await this.repository.clearStaging(request.sourceId);
     try {
       const t0 = Date.now();
-      for (const file of request.files ?? []) await this.ingester.stage(file, ctx);
+      const formats = await this.stageFiles(request.files ?? [], ctx);
       if (request.rows?.length) {
         await this.repository.stageRows(request.rows.map((r) => ({ ...r, source_id: ctx.sourceId, source_kind: ctx.sourceKind, sync_run_id: ctx.syncRunId, ingest_version: ctx.ingestVersion })));
       }
@@ -82,7 +113,7 @@ export class BillingLedgerSync {
       const ms = { stage: t1 - t0, validate: t2 - t1, swap: Date.now() - t2 };
       const rows = totals.reduce((n, t) => n + t.rows, 0);
       this.logger.info('billing sync swapped', { sourceId: request.sourceId, run: request.syncRunId, rows, periods, ms: Date.now() - started, ...ms });
-      return { rows, periods, totals, ms };
+      return { rows, periods, totals, formats: [...formats], ms };
     } finally {
       // Not fatal once swapped: the next sync of the source clears staging before it starts.
       await this.repository.clearStaging(request.sourceId).catch((error: unknown) => {

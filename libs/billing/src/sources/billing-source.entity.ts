@@ -33,6 +33,8 @@ export class BillingSyncRunEntity {
   @Column({ type: 'text', default: 'manual' }) trigger!: string;
   @Column({ type: 'jsonb', default: [] }) inputs!: string[];
   @Column({ type: 'integer', default: 1 }) attempt!: number;
+  /** Layout(s) the files were read as, comma-separated (migration 1795410000000); null for API sources' own rows. */
+  @Column({ type: 'text', nullable: true }) format!: string | null;
 }
 
 export const BILLING_ENTITIES = [BillingSourceEntity, BillingSyncRunEntity];

@@ -1,18 +1,34 @@
 import { z } from 'zod';
 import { ValidationError, parseOrThrow } from '@tollgate/core';
 import { BILLING_FILE_FORMATS } from '../files/billing-file.formats';
+import { FileNameGlob } from '../files/file-name.glob';
+import { BIGQUERY_TABLE_HINT, isBigQueryTable } from '../connectors/bigquery-table.identifier';
+
+/** A local-files pattern: a glob (FileNameGlob), refused with its syntax explained when it is not one (an old regex). */
+const glob = z
+  .string()
+  .max(200)
+  .superRefine((value, ctx) => {
+    try {
+      FileNameGlob.parseSetting(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as ValidationError).problems[0]?.reason ?? (error as Error).message });
+    }
+  });
 
 /** Billing source kinds and, per kind, the settings and credentials the api accepts. */
 export const BILLING_SOURCE_KINDS = ['upload', 'local-files', 's3-files', 'azure-blob-files', 'aws-cost-explorer', 'azure-cost-query', 'gcp-bigquery', 'opencost'] as const;
 export type BillingSourceKind = (typeof BILLING_SOURCE_KINDS)[number];
 
 const format = z.enum(BILLING_FILE_FORMATS).optional();
+/** An AWS region name (`us-east-1`, `cn-north-1`): it becomes part of a host name, so nothing else is accepted. */
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region like us-east-1').default('us-east-1');
 const awsCredentials = z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().optional() });
 
 export const sourceSettingsSchemas = {
   upload: { settings: z.object({ format }).strict(), credentials: z.undefined() },
   'local-files': {
-    settings: z.object({ path: z.string().min(1), format, pattern: z.string().max(200).optional() }).strict(),
+    settings: z.object({ path: z.string().min(1), format, pattern: glob.optional() }).strict(),
     credentials: z.undefined(),
   },
   's3-files': {
@@ -20,7 +36,7 @@ export const sourceSettingsSchemas = {
       .object({
         bucket: z.string().min(1),
         prefix: z.string().default(''),
-        region: z.string().default('us-east-1'),
+        region: awsRegion,
         endpoint: z.string().url().optional(),
         forcePathStyle: z.boolean().optional(),
         format,
@@ -35,7 +51,7 @@ export const sourceSettingsSchemas = {
   'aws-cost-explorer': {
     settings: z
       .object({
-        region: z.string().default('us-east-1'),
+        region: awsRegion,
         endpoint: z.string().url().optional(),
         granularity: z.enum(['DAILY', 'HOURLY']).default('DAILY'),
         // Cost Explorer takes at most two group-bys per query; the ledger's grain is what they are.
@@ -74,7 +90,7 @@ export const sourceSettingsSchemas = {
     settings: z
       .object({
         projectId: z.string().min(1),
-        table: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+){1,2}$/, 'project.dataset.table'),
+        table: z.string().refine(isBigQueryTable, BIGQUERY_TABLE_HINT),
         detailed: z.boolean().default(false),
         focusView: z.boolean().default(false),
         location: z.string().optional(),

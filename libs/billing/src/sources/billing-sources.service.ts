@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ClickHouseClient } from '@clickhouse/client';
 import { DataSource, Repository } from 'typeorm';
-import { APP_CONFIG, AppConfig, ConflictError, CredentialCipher, NotFoundError, loadSecretKey, parseOrThrow } from '@tollgate/core';
-import { QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
+import { AuditLogService } from '@tollgate/audit';
+import { APP_CONFIG, AppConfig, ConflictError, CredentialCipher, NotFoundError, ValidationError, loadSecretKey, parseOrThrow } from '@tollgate/core';
+import { CLICKHOUSE, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
+import { BillingEgressPolicy } from '../egress/billing-egress.policy';
+import { HOST_SETTINGS, sourceEndpoints } from '../egress/billing-source.endpoints';
+import { LocalFileRoots } from '../files/local-file.roots';
+import { GpuAllocationsRepository } from '../gpu/gpu-allocations.repository';
+import { BillingLedgerRepository } from '../ledger/billing-ledger.repository';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
+import { BillingSyncLock } from './billing-sync.lock';
 import {
   BillingSourceKind,
   createSourceSchema,
@@ -58,30 +66,55 @@ export function runView(r: BillingSyncRunEntity) {
     durationMs: r.duration_ms,
     error: r.error,
     errorLine: r.error_line,
+    format: r.format,
   };
 }
 
-/** Billing sources: configuration in PostgreSQL, credentials encrypted, one BullMQ job scheduler per scheduled source. */
+/** What deleting a source removed. */
+export interface BillingSourceRemoval {
+  id: string;
+  name: string;
+  deleted: { ledgerLines: number; gpuAllocations: number; syncRuns: number };
+}
+
+/**
+ * Billing sources: configuration in PostgreSQL, credentials encrypted, one BullMQ job scheduler per scheduled source.
+ * Every change is audit-logged with the caller as actor; where a source sends requests is checked against the egress
+ * allowlist, and moving it to another host requires its credentials again.
+ */
 @Injectable()
 export class BillingSourcesService {
   private readonly sources: Repository<BillingSourceEntity>;
   private readonly runs: Repository<BillingSyncRunEntity>;
   private readonly cipher: CredentialCipher;
+  private readonly egress: BillingEgressPolicy;
+  private readonly localRoots: LocalFileRoots;
+  private readonly ledger: BillingLedgerRepository;
+  private readonly gpu: GpuAllocationsRepository;
+  private readonly lock: BillingSyncLock;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     @Inject(QUEUES) private readonly queues: QueueBackend,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLICKHOUSE) clickhouse: ClickHouseClient,
+    @Inject(AuditLogService) private readonly auditLog: AuditLogService,
   ) {
     this.sources = dataSource.getRepository(BillingSourceEntity);
     this.runs = dataSource.getRepository(BillingSyncRunEntity);
     this.cipher = new CredentialCipher(loadSecretKey(config), 'billing-source-credentials');
+    this.egress = new BillingEgressPolicy(config.BILLING_EGRESS_ALLOWED_HOSTS);
+    this.localRoots = LocalFileRoots.fromConfig(config);
+    this.ledger = new BillingLedgerRepository(clickhouse);
+    this.gpu = new GpuAllocationsRepository(clickhouse);
+    this.lock = new BillingSyncLock(dataSource);
   }
 
-  async create(body: unknown): Promise<BillingSourceView> {
+  async create(body: unknown, actor = 'anonymous'): Promise<BillingSourceView> {
     const input = parseOrThrow(createSourceSchema, body, { whole: '(body)' });
     const settings = parseSourceSettings(input.kind, input.settings);
     const credentials = parseSourceCredentials(input.kind, input.credentials);
+    this.checkReach(input.kind, settings, credentials);
     if (await this.sources.findOne({ where: { name: input.name } })) throw new ConflictError(`a billing source named '${input.name}' exists`);
     const saved = await this.sources.manager.transaction(async (m) => {
       const source = await m.save(m.create(BillingSourceEntity, { name: input.name, kind: input.kind, settings, schedule: input.schedule ?? null, enabled: input.enabled }));
@@ -92,6 +125,7 @@ export class BillingSourcesService {
       return source;
     });
     await this.applySchedule(saved);
+    await this.audit(actor, 'billing-source.create', saved, { kind: saved.kind, credentials: credentials !== undefined });
     return sourceView(saved);
   }
 
@@ -109,10 +143,18 @@ export class BillingSourcesService {
     return this.sources.findOne({ where: { name } });
   }
 
-  async update(id: string, body: unknown): Promise<BillingSourceView> {
+  async update(id: string, body: unknown, actor = 'anonymous'): Promise<BillingSourceView> {
     const input = parseOrThrow(updateSourceSchema, body, { whole: '(body)' });
     const source = await this.get(id);
     const kind = source.kind as BillingSourceKind;
+    if (input.settings !== undefined) {
+      const settings = parseSourceSettings(kind, input.settings);
+      this.requireCredentialsForNewHost(kind, source, settings, input.credentials !== undefined);
+      this.checkReach(kind, settings, input.credentials !== undefined ? parseSourceCredentials(kind, input.credentials) : this.credentials(source));
+    } else if (input.credentials !== undefined) {
+      this.checkReach(kind, parseSourceSettings(kind, source.settings), parseSourceCredentials(kind, input.credentials));
+    }
+    const changed = Object.keys(input);
     if (input.name !== undefined && input.name !== source.name) {
       if (await this.sources.findOne({ where: { name: input.name } })) throw new ConflictError(`a billing source named '${input.name}' exists`);
       source.name = input.name;
@@ -126,7 +168,64 @@ export class BillingSourcesService {
     if (input.enabled !== undefined) source.enabled = input.enabled;
     const saved = await this.sources.save(source);
     await this.applySchedule(saved);
+    await this.audit(actor, 'billing-source.update', saved, { changed });
     return sourceView(saved);
+  }
+
+  /**
+   * Deletes a source with everything it brought: its ledger lines and GPU allocations (ClickHouse partitions, first,
+   * so a failure leaves a source that can be deleted again rather than lines without a source), then its sync history
+   * and configuration, its scheduler and an audit entry. Holds the source's sync lock, so no sync of it is mid-swap.
+   */
+  async remove(id: string, actor = 'anonymous'): Promise<BillingSourceRemoval> {
+    const source = await this.get(id);
+    await this.queues.queue(QueueName.BillingSync).removeJobScheduler(`billing-source:${source.id}`);
+    return this.lock.with(source.id, async () => {
+      const ledgerLines = await this.ledger.dropSource(source.id);
+      const gpuAllocations = await this.gpu.dropSource(source.id);
+      const syncRuns = await this.dataSource.transaction(async (m) => {
+        const runs = await m.count(BillingSyncRunEntity, { where: { source_id: source.id } });
+        await m.delete(BillingSyncRunEntity, { source_id: source.id });
+        await m.delete(BillingSourceEntity, { id: source.id });
+        return runs;
+      });
+      const removal = { id: source.id, name: source.name, deleted: { ledgerLines, gpuAllocations, syncRuns } };
+      await this.audit(actor, 'billing-source.delete', source, { kind: source.kind, ...removal.deleted });
+      return removal;
+    });
+  }
+
+  /** An upload source by id (unknown id: 404) or by name (created on first use, as `upload` sources always were). */
+  async uploadSource(ref: string, format: string | undefined, actor = 'anonymous'): Promise<BillingSourceEntity> {
+    if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(ref)) {
+      const byName = await this.findByName(ref);
+      return byName ?? this.get(ref);
+    }
+    const existing = await this.findByName(ref);
+    if (existing) return existing;
+    const created = await this.create({ name: ref, kind: 'upload', settings: format ? { format } : {} }, actor);
+    return this.get(created.id);
+  }
+
+  /** Every host the source would call must be allowed, and a local path must be inside the roots. */
+  private checkReach(kind: BillingSourceKind, settings: Record<string, unknown>, credentials: Record<string, unknown> | undefined): void {
+    for (const endpoint of sourceEndpoints(kind, settings, credentials)) this.egress.check(endpoint.url, endpoint.setting);
+    if (kind === 'local-files') this.localRoots.checkSetting(String(settings.path));
+  }
+
+  /** Stored credentials follow a host change only when they are given again in the same request. */
+  private requireCredentialsForNewHost(kind: BillingSourceKind, source: BillingSourceEntity, settings: Record<string, unknown>, credentialsGiven: boolean): void {
+    if (credentialsGiven || !source.credentials_ciphertext) return;
+    const before = parseSourceSettings(kind, source.settings);
+    for (const key of HOST_SETTINGS[kind] ?? []) {
+      if (JSON.stringify(before[key]) !== JSON.stringify(settings[key])) {
+        throw ValidationError.field('credentials', `required when settings.${key} changes: stored credentials are never sent to a new host, so enter them again in the same request`);
+      }
+    }
+  }
+
+  private audit(actor: string, action: string, source: BillingSourceEntity, details: Record<string, unknown>): Promise<void> {
+    return this.auditLog.record({ actor, action, entity: 'billing_source', entityId: source.id, details: { name: source.name, ...details } });
   }
 
   credentials(source: BillingSourceEntity): Record<string, unknown> | undefined {

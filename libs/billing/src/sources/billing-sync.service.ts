@@ -1,10 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ClickHouseClient } from '@clickhouse/client';
 import { DataSource, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig, Logger, ValidationError } from '@tollgate/core';
+import { BillingEgressPolicy } from '../egress/billing-egress.policy';
+import { sourceEndpoints } from '../egress/billing-source.endpoints';
+import { LocalFileRoots } from '../files/local-file.roots';
 import { CLICKHOUSE } from '@tollgate/storage';
 import { AzureBlobFilesConnector } from '../connectors/azure-blob-files.connector';
 import { AzureCostQueryConnector } from '../connectors/azure-cost-query.connector';
@@ -20,6 +23,8 @@ import { ClickHouseFileAccess } from '../files/clickhouse-file-access';
 import { BillingInputError } from '../ledger/billing-ledger.repository';
 import { BillingLedgerSync } from '../ledger/billing-ledger.sync';
 import { BillingSourceEntity, BillingSyncRunEntity } from './billing-source.entity';
+import { BillingSourceKind, parseSourceSettings } from './billing-source.settings';
+import { BillingSyncLock } from './billing-sync.lock';
 import { BillingSourcesService, runView } from './billing-sources.service';
 import { SELF_HOSTED_DEPLOYMENTS, SelfHostedDeploymentSource } from './self-hosted-deployments.port';
 
@@ -46,7 +51,7 @@ const FILE_AND_API_CONNECTORS: Record<string, BillingConnector | undefined> = {
  * swap (ledger), then the run row and the source's cursor. A failed run is recorded with its error and rethrown.
  */
 @Injectable()
-export class BillingSyncService {
+export class BillingSyncService implements OnApplicationBootstrap {
   private readonly logger = new Logger('billing-sync');
   private readonly runs: Repository<BillingSyncRunEntity>;
   private readonly sourcesRepo: Repository<BillingSourceEntity>;
@@ -55,6 +60,9 @@ export class BillingSyncService {
   private readonly gpu: GpuAllocationsRepository;
   private readonly openCost: OpenCostConnector;
   private readonly fileAccess: ClickHouseFileAccess;
+  private readonly lock: BillingSyncLock;
+  private readonly egress: BillingEgressPolicy;
+  private readonly localRoots: LocalFileRoots;
 
   constructor(
     dataSource: DataSource,
@@ -70,14 +78,41 @@ export class BillingSyncService {
     this.ledger = new BillingLedgerSync(clickhouse, this.fileAccess.pathForClickHouse);
     this.gpu = new GpuAllocationsRepository(clickhouse);
     this.openCost = new OpenCostConnector(() => deployments.listSelfHostedDeployments());
+    this.lock = new BillingSyncLock(dataSource);
+    this.egress = new BillingEgressPolicy(config.BILLING_EGRESS_ALLOWED_HOSTS);
+    this.localRoots = LocalFileRoots.fromConfig(config);
+  }
+
+  /** A run left `running` by a crash or restart is marked failed at start (unless another process is running it now). */
+  async onApplicationBootstrap(): Promise<void> {
+    const stale = (await this.runs.createQueryBuilder('r').select('DISTINCT r.source_id', 'source_id').where(`r.status = 'running'`).getRawMany()) as { source_id: string }[];
+    for (const { source_id } of stale) await this.lock.ifFree(source_id, () => this.failInterrupted(source_id));
+  }
+
+  /** Only called holding the source's lock: nothing else can be running a sync of it. */
+  private async failInterrupted(sourceId: string): Promise<void> {
+    const result = await this.runs.update(
+      { source_id: sourceId, status: 'running' },
+      { status: 'failed', error: 'interrupted: the process running this sync stopped before it finished', finished_at: new Date() },
+    );
+    if (result.affected) this.logger.warn('billing sync runs marked failed after an interruption', { sourceId, runs: result.affected });
   }
 
   get workDirectory(): string {
     return this.workRoot;
   }
 
+  /** Runs one sync holding the source's lock (one sync per source at a time, across processes). */
   async run(sourceId: string, options: SyncOptions): Promise<ReturnType<typeof runView>> {
-    const source = await this.sources.get(sourceId);
+    const { id } = await this.sources.get(sourceId);
+    return this.lock.with(id, async () => {
+      await this.failInterrupted(id);
+      // Read again holding the lock: a sync that ran meanwhile moved the cursor, a change or a deletion may have landed.
+      return this.runLocked(await this.sources.get(id), options);
+    });
+  }
+
+  private async runLocked(source: BillingSourceEntity, options: SyncOptions): Promise<ReturnType<typeof runView>> {
     const period = options.period ? `${options.period}-01` : undefined;
     const now = new Date();
     const run = await this.runs.save(
@@ -123,6 +158,7 @@ export class BillingSyncService {
         run.status = 'succeeded';
         run.row_count = result.rows;
         run.totals = result.totals;
+        run.format = result.formats.join(',') || null;
         if (result.periods.length) {
           run.period_start = new Date(`${result.periods[0]}T00:00:00Z`);
           run.period_end = addMonths(new Date(`${result.periods[result.periods.length - 1]}T00:00:00Z`), 1);
@@ -154,7 +190,11 @@ export class BillingSyncService {
     }
     const connector = source.kind === 'opencost' ? this.openCost : FILE_AND_API_CONNECTORS[source.kind];
     if (!connector) throw ValidationError.field('kind', `a ${source.kind} source is synced by uploading files (POST /v1/billing/uploads)`);
-    return connector.collect({ source, settings: source.settings, credentials: this.sources.credentials(source), period, workDir, now });
+    const credentials = this.sources.credentials(source);
+    // Stored settings are checked again at every run: the allowlist may have changed since the source was saved.
+    const settings = parseSourceSettings(source.kind as BillingSourceKind, source.settings);
+    for (const endpoint of sourceEndpoints(source.kind as BillingSourceKind, settings, credentials)) this.egress.check(endpoint.url, endpoint.setting);
+    return connector.collect({ source, settings: source.settings, credentials, period, workDir, now, egress: this.egress, localRoots: this.localRoots });
   }
 
   /** A path for an upload's bytes before it is ingested (inside the data dir, which ClickHouse reads in embedded mode). */

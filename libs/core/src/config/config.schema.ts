@@ -95,6 +95,27 @@ export const configSchema = z.object({
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  /** Largest billing upload accepted (bytes); a bigger body is refused with 413 while it streams, before it is written past this. */
+  BILLING_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
+  /**
+   * Directories a local-files billing source may read, comma-separated absolute paths; unset means
+   * `<TOLLGATE_DATA_DIR>/billing/local`. Paths are resolved through symlinks and must stay inside one of them.
+   */
+  BILLING_LOCAL_ROOTS: z
+    .string()
+    .transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))
+    .refine((roots) => roots.length > 0 && roots.every((r) => r.startsWith('/')), { message: 'must be comma-separated absolute paths' })
+    .optional(),
+  /**
+   * Hosts billing sources may call (OpenCost, S3, Azure Blob, Azure Cost Management and its authority host, BigQuery,
+   * Cost Explorer), comma-separated: exact names, `*.suffix` wildcards, IP literals, and `default` for the clouds'
+   * public endpoints. Loopback and private addresses are only reachable when listed.
+   */
+  BILLING_EGRESS_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]_-]+$/.test(h)), { message: 'must be comma-separated host names, *.suffix wildcards or IP addresses' })
+    .default(['default']),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;
