@@ -13,6 +13,7 @@ import { ProxyHandle, createProxyStarter } from '../../apps/proxy/src';
 import { RunningProcess, launch } from '@tollgate/runtime';
 import { embeddedTarget, StoreTarget, unusedLoopbackPort } from '../support/test-env';
 import { FakeOpenAiServer, OPENAI_TEXT } from '../support/fake-llm-openai.server';
+import { adminAuth } from '../support/api-auth';
 
 /**
  * A stream's cost travels as the `x-tollgate-cost` HTTP trailer, which fetch-based SDKs (the official `openai` one
@@ -47,7 +48,7 @@ class TrailerKeepingFetch {
 
 async function provisionOpenAi(apiUrl: string, upstreamUrl: string): Promise<string> {
   async function post(path: string, body: unknown): Promise<any> {
-    const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${apiUrl}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
     const json = await res.json();
     assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -74,7 +75,7 @@ async function streamThenLookUp(proxyUrl: string, apiUrl: string, key: string): 
   assert.ok(new Decimal(trailerCost).gt(0), 'a priced request');
 
   // No spool flush, no sleep: the lookup itself waits until the proxy's telemetry lands.
-  const res = await fetch(`${apiUrl}/v1/requests/${id}?wait_ms=10000`);
+  const res = await fetch(`${apiUrl}/v1/requests/${id}?wait_ms=10000`, { headers: adminAuth() });
   const body = (await res.json()) as any;
   assert.equal(res.status, 200, JSON.stringify(body));
   assert.ok(new Decimal(body.estimated_cost).eq(trailerCost), `lookup ${body.estimated_cost} = trailer ${trailerCost}`);

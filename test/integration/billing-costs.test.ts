@@ -10,6 +10,7 @@ import { LedgerCostsService, ledgerCostsSchema, parseLedgerCostsQuery } from '@t
 import { RunningProcess, launch } from '@tollgate/runtime';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 import { sharedDataset } from '../support/shared-datasets';
+import { adminAuth } from '../support/api-auth';
 
 /**
  * What a finance user checks against an invoice: real exports uploaded through the api, then GET /v1/billing/costs per
@@ -47,13 +48,13 @@ describe('GET /v1/billing/costs: the ledger read back', () => {
 
   const upload = async (source: string, file: string, format?: string) => {
     const qs = new URLSearchParams({ source, filename: file.split('/').pop()!, ...(format ? { format } : {}) });
-    const res = await fetch(`${api}/v1/billing/uploads?${qs}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: readFileSync(file) });
+    const res = await fetch(`${api}/v1/billing/uploads?${qs}`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: readFileSync(file) });
     const run = (await res.json()) as any;
     assert.equal(res.status, 201, JSON.stringify(run));
     assert.equal(run.status, 'succeeded', JSON.stringify(run));
   };
   const costs = async (qs: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}/v1/billing/costs?${qs}`, { headers });
+    const res = await fetch(`${api}/v1/billing/costs?${qs}`, { headers: adminAuth(headers) });
     return { status: res.status, headers: res.headers, body: (res.headers.get('content-type') ?? '').startsWith('application/json') ? ((await res.json()) as any) : await res.text() };
   };
   /** The api's billed (or effective) cost per account | period | currency, to the cent. */
@@ -100,7 +101,7 @@ describe('GET /v1/billing/costs: the ledger read back', () => {
 
     // A restated export with fewer lines replaces the period; the full one, uploaded again, brings it back.
     const part = readFileSync(CUR, 'utf8').split('\n').slice(0, 701).join('\n') + '\n';
-    const restated = await fetch(`${api}/v1/billing/uploads?source=aws-cur&filename=cur-restated.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: part });
+    const restated = await fetch(`${api}/v1/billing/uploads?source=aws-cur&filename=cur-restated.csv`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: part });
     assert.equal(restated.status, 201, await restated.clone().text());
     const partRows = parse(part, { columns: true }) as Record<string, string>[];
     const partSum = partRows.reduce((s, r) => s.plus(r['lineItem/UnblendedCost'] || 0), new Decimal(0));
@@ -115,7 +116,7 @@ describe('GET /v1/billing/costs: the ledger read back', () => {
     const lines = readFileSync(oracle, 'utf8').replaceAll('"20209880"', '"mixed-account"').split('\n');
     // Every other line billed in EUR.
     const mixed = lines.map((l, i) => (i > 0 && i % 2 === 0 ? l.replace(',"USD",', ',"EUR",') : l)).join('\n');
-    const res = await fetch(`${api}/v1/billing/uploads?source=mixed-currency&filename=mixed.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: mixed });
+    const res = await fetch(`${api}/v1/billing/uploads?source=mixed-currency&filename=mixed.csv`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: mixed });
     assert.equal(res.status, 201, await res.clone().text());
     const rows = parse(mixed, { columns: true, bom: true }) as Record<string, string>[];
     const expected = new Map<string, Decimal>();
@@ -192,7 +193,7 @@ describe('GET /v1/billing/costs: the ledger read back', () => {
   });
 
   async function sourceId(name: string): Promise<string> {
-    const list = (await (await fetch(`${api}/v1/billing/sources`)).json()) as { data: { id: string; name: string }[] };
+    const list = (await (await fetch(`${api}/v1/billing/sources`, { headers: adminAuth() })).json()) as { data: { id: string; name: string }[] };
     const source = list.data.find((s) => s.name === name);
     assert.ok(source, name);
     return source.id;

@@ -17,6 +17,7 @@ import {
 } from '@tollgate/telemetry';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { adminAuth } from '../support/api-auth';
 
 const ATTEMPTS = [
   { provider: 'openai', model: 'gpt-4o-mini', provider_account: 'acct-1', status: 503, error_class: 'upstream_5xx', latency_ms: 30 },
@@ -36,7 +37,7 @@ describe('GET /v1/requests and /v1/requests/:id (request lookup)', () => {
     return outcome;
   };
   const get = async (path: string, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${base}${path}`, { headers });
+    const res = await fetch(`${base}${path}`, { headers: adminAuth(headers) });
     return { status: res.status, headers: res.headers, body: (res.headers.get('content-type') ?? '').startsWith('application/json') ? ((await res.json()) as any) : await res.text() };
   };
 

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Inject, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags, ApiCreatedResponse } from '@nestjs/swagger';
 import { z } from 'zod';
 import { ApiTokenService, CurrentPrincipal, Principal, RequireScope, apiTokenInputSchema } from '@tollgate/auth';
 import { openApiSchema } from '../http/openapi-schema';
@@ -15,7 +15,7 @@ export class ApiTokensController {
   @Post()
   @ApiOperation({ summary: 'Issue an API token (the token is in this answer only); `teams` limits the usage, cost and billing data it reads' })
   @ApiBody({ schema: openApiSchema(apiTokenInputSchema), examples: { reader: { value: { name: 'ci-reader', scope: 'read', teams: ['search'] } } } })
-  @ApiOkResponse({ schema: openApiSchema(issuedApiTokenSchema), example: { ...EXAMPLE_TOKEN, token: 'tgt_Xk3v9QmW0b2cD4eF6gH8iJ0kL2mN4oP6' } })
+  @ApiCreatedResponse({ schema: openApiSchema(issuedApiTokenSchema), example: { ...EXAMPLE_TOKEN, token: 'tgt_Xk3v9QmW0b2cD4eF6gH8iJ0kL2mN4oP6' } })
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
     return this.tokens.create(body, principal?.name ?? 'api');
   }

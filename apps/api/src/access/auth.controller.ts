@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig, UnauthorizedError, ValidationError, parseOrThrow
 import { openApiSchema } from '../http/openapi-schema';
 import { EXAMPLE_USER, loginBodySchema, principalSchema, sessionAnswerSchema } from './access-api.schemas';
 import { clearSessionCookies, readCookies, setSessionCookies } from './session.cookies';
+import { ApiErrors } from '../openapi/zod-openapi';
 
 const EXAMPLE_SESSION = { user: EXAMPLE_USER, csrf_token: 'kq0Pp2m6tq4p5zv0a1c9Q2sHq5Jw1mRk', expires_at: '2026-12-01T21:00:00.000Z' };
 
@@ -29,8 +30,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Log in with email and password: sets the session cookie (HttpOnly) and the CSRF cookie; the CSRF token is also in the answer' })
   @ApiBody({ schema: openApiSchema(loginBodySchema), examples: { login: { value: { email: 'dana@example.com', password: 'correct horse battery' } } } })
   @ApiOkResponse({ schema: openApiSchema(sessionAnswerSchema), example: EXAMPLE_SESSION })
-  @ApiResponse({ status: 401, description: 'wrong email or password' })
-  @ApiResponse({ status: 429, description: 'too many login attempts from this address (Retry-After says when to try again)' })
+  @ApiErrors(401)
+  @ApiErrors(429)
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     this.access.countLoginAttempt(req.ip ?? 'unknown');
     const { email, password } = parseOrThrow(loginBodySchema, body, { whole: '(body)', context: 'invalid request' });
@@ -45,7 +46,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Use the one-time login link printed at first start: sets the session cookies and redirects to the console' })
   @ApiQuery({ name: 'token', required: true, schema: { type: 'string' }, example: 'tgl_Rr3o0...' })
   @ApiResponse({ status: 303, description: 'logged in; redirects to /' })
-  @ApiResponse({ status: 401, description: 'the link was used already, expired or is unknown' })
+  @ApiErrors(401)
   async loginLink(@Query('token') token: string | undefined, @Req() req: Request, @Res() res: Response) {
     if (!token) throw ValidationError.field('token', 'required: the token of the login link');
     this.access.countLoginAttempt(req.ip ?? 'unknown');

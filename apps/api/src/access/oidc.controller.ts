@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AccessService, OIDC_PENDING_TTL_MS, OidcLoginService, OidcPending, PublicRoute } from '@tollgate/auth';
 import { APP_CONFIG, AppConfig } from '@tollgate/core';
 import { setSessionCookies } from './session.cookies';
+import { ApiErrors } from '../openapi/zod-openapi';
 
 /** The cookie that carries state, nonce and PKCE verifier from the redirect to the callback (HttpOnly, 10 minutes). */
 const PENDING_COOKIE = 'tollgate_oidc';
@@ -36,7 +37,7 @@ export class OidcController {
   @PublicRoute()
   @ApiOperation({ summary: 'Start an OIDC login: redirects to the identity provider' })
   @ApiResponse({ status: 302, description: "redirect to the provider's authorization endpoint" })
-  @ApiResponse({ status: 404, description: 'OIDC login is not configured' })
+  @ApiErrors(404)
   async login(@Req() req: Request, @Res() res: Response) {
     this.access.countLoginAttempt(req.ip ?? 'unknown');
     const { url, pending } = await this.oidc.start();
@@ -56,8 +57,8 @@ export class OidcController {
   @ApiQuery({ name: 'code', required: true })
   @ApiQuery({ name: 'state', required: true })
   @ApiResponse({ status: 303, description: 'logged in; redirects to /' })
-  @ApiResponse({ status: 401, description: 'the login failed (state, nonce, code or ID token did not check out)' })
-  @ApiResponse({ status: 403, description: "the user's claims map to no Tollgate role, or the user is disabled" })
+  @ApiErrors(401)
+  @ApiErrors(403)
   async callback(@Req() req: Request, @Res() res: Response) {
     this.access.countLoginAttempt(req.ip ?? 'unknown');
     // The URL the provider redirected to, as registered: its query carries code, state and iss.

@@ -32,7 +32,7 @@ export const errorBodySchema = z
   .object({
     error: z
       .object({
-        type: z.enum(['validation', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'unavailable', 'config', 'internal']),
+        type: z.enum(['validation', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'too_large', 'rate_limited', 'unavailable', 'config', 'internal']),
         message: z.string(),
         problems: z
           .array(z.object({ field: z.string(), reason: z.string(), index: z.number().int().optional() }))
@@ -53,6 +53,7 @@ const ERRORS: Record<number, { description: string; example: z.input<typeof erro
   404: { description: 'No such entity', example: { error: { type: 'not_found', message: 'provider 3f0e7a52-5d7e-4d43-9a3c-2a8e0c1f9b10 not found' } } },
   409: { description: 'Conflicts with the current state (e.g. a name already taken)', example: { error: { type: 'conflict', message: "provider 'openai' already exists" } } },
   413: { description: 'Body over the size limit', example: { error: { type: 'too_large', message: 'request entity too large' } } },
+  429: { description: 'Too many requests (Retry-After says when to try again)', example: { error: { type: 'rate_limited', message: 'too many requests: retry in 12 s' } } },
   415: { description: 'Unsupported content type or encoding', example: { error: { type: 'validation', message: "content-type must be application/json (an array) or application/x-ndjson; got 'text/plain'" } } },
   503: { description: 'A store is unavailable; retry', example: { error: { type: 'unavailable', message: 'ClickHouse is unavailable' } } },
 };
