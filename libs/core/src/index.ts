@@ -8,6 +8,7 @@ export {
   ConfigError,
   ConflictError,
   DomainError,
+  ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,

@@ -1,6 +1,12 @@
 export { AdapterRegistry } from './adapters/adapter.registry';
 export { openAiUsage } from './adapters/openai.adapter';
-export { ProviderAdminService } from './admin/provider-admin.service';
+export {
+  ProviderAdminService,
+  virtualKeyCreateSchema,
+  virtualKeyUpdateSchema,
+  type KeyAttribution,
+  type KeyAttributionValidator,
+} from './admin/provider-admin.service';
 export { SelfHostedDeploymentsService } from './admin/self-hosted-deployments.service';
 export {
   CatalogueNotLoadedError,

@@ -8,7 +8,7 @@ export {
 } from './events/telemetry-event.schema';
 export { LlmRequestRestatementService, type RestatementResult } from './restatement/llm-request-restatement.service';
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
-export { parseUsageQuery } from './usage/usage-query';
+export { limitUsageQueryToTeams, parseUsageQuery } from './usage/usage-query';
 export { UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
 export {
   ClickHouseTelemetryWriter,
