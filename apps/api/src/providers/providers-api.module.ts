@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Headers, Inject, Module, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, Inject, Module, OnApplicationBootstrap, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { AuditLogService, AuditModule } from '@tollgate/audit';
 import { ApiTokenService, AuthModule, CurrentPrincipal, RequireScope, type Principal } from '@tollgate/auth';
-import { AppConfig, APP_CONFIG, CredentialCipher, loadSecretKey } from '@tollgate/core';
+import { AppConfig, APP_CONFIG, CredentialCipher, Logger, loadSecretKeys } from '@tollgate/core';
 import { validateKeyAttribution } from '@tollgate/gateway';
 import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
 import { KeyAttribution, ProviderAdminService, virtualKeyUpdateSchema } from '@tollgate/providers';
@@ -139,8 +139,16 @@ export class VirtualKeysController {
       provide: ProviderAdminService,
       inject: [DataSource, APP_CONFIG, AuditLogService],
       useFactory: (dataSource: DataSource, config: AppConfig, audit: AuditLogService) =>
-        new ProviderAdminService(dataSource, new CredentialCipher(loadSecretKey(config), 'provider-credentials'), audit),
+        new ProviderAdminService(dataSource, CredentialCipher.fromKeys(loadSecretKeys(config), 'provider-credentials'), audit),
     },
   ],
 })
-export class ProvidersApiModule {}
+export class ProvidersApiModule implements OnApplicationBootstrap {
+  constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
+
+  /** A key rotation finishes here: stored provider credentials move under TOLLGATE_SECRET_KEY before the api serves. */
+  async onApplicationBootstrap(): Promise<void> {
+    const changed = await this.admin.reencryptCredentials();
+    if (changed) new Logger('providers').info('provider credentials re-encrypted under TOLLGATE_SECRET_KEY', { changed });
+  }
+}

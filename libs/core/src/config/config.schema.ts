@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+const secretKey = z
+  .string()
+  .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32), {
+    message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
+  });
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = (protocols: string[]) =>
   z
@@ -40,16 +45,16 @@ export const configSchema = z.object({
   /** Bearer token proxies and SDKs use for POST /v1/telemetry; unset in embedded mode means one is generated in the data dir. */
   TOLLGATE_COLLECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** 32-byte key (hex or base64) that encrypts provider and billing credentials at rest; generated in the data dir when unset. */
-  TOLLGATE_SECRET_KEY: z
-    .string()
-    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32), {
-      message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
-    })
-    .optional(),
+  TOLLGATE_SECRET_KEY: secretKey.optional(),
   /** How long /readyz waits for each store before reporting it down (the embedded PGlite serves one query at a time). */
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  /**
+   * During a key rotation: the key TOLLGATE_SECRET_KEY replaces. Stored credentials still decrypt with it, and are
+   * re-encrypted under TOLLGATE_SECRET_KEY at start; unset it once a start has logged the rotation done.
+   */
+  TOLLGATE_SECRET_KEY_PREVIOUS: secretKey.optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

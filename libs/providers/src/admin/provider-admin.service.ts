@@ -116,6 +116,24 @@ export class ProviderAdminService {
     return this.getProvider(id);
   }
 
+  /**
+   * During a key rotation (a previous key configured): re-encrypts every stored provider credential still under the
+   * previous key so it is under TOLLGATE_SECRET_KEY alone; returns how many changed. Each row is swapped only if it
+   * still holds what was read, so a credential set meanwhile, or a second process doing the same, is left alone.
+   * A credential no configured key opens fails the whole pass with a ConfigError naming the variables.
+   */
+  async reencryptCredentials(): Promise<number> {
+    if (!this.cipher.rotating) return 0;
+    const rows = await this.db.query(`SELECT id, credentials_ciphertext FROM tollgate.providers WHERE credentials_ciphertext IS NOT NULL ORDER BY id`);
+    const updates = rows
+      .map((r) => ({ id: r.id as string, stored: r.credentials_ciphertext as string, next: this.cipher.reencrypt(r.credentials_ciphertext, r.id) }))
+      .filter((u) => u.next !== null);
+    for (const u of updates) {
+      await this.db.query(`UPDATE tollgate.providers SET credentials_ciphertext = $3 WHERE id = $1 AND credentials_ciphertext = $2`, [u.id, u.stored, u.next]);
+    }
+    return updates.length;
+  }
+
   async getProvider(id: string) {
     const rows = await this.db.query(`SELECT ${PROVIDER_COLUMNS} FROM tollgate.providers WHERE id = $1`, [id]);
     if (!rows.length) throw new NotFoundError('provider', id);
@@ -170,12 +188,15 @@ export class ProviderAdminService {
     const data = parse(virtualKeyUpdateSchema, input);
     const before = await this.getVirtualKey(id);
     const { defaults, fixed } = validate(data.defaults ?? before.defaults, data.fixed ?? before.fixed);
-    const rows = await this.db.query(
-      `UPDATE tollgate.virtual_keys SET name = $2, defaults = $3, fixed = $4, allowed_models = $5 WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
-      [id, data.name ?? before.name, JSON.stringify(defaults), JSON.stringify(fixed), data.allowed_models === undefined ? before.allowed_models : data.allowed_models],
-    );
-    if (!rows.length) throw new NotFoundError('virtual key', id);
-    const after = rows[0];
+    // Read back rather than RETURNING: TypeORM answers an UPDATE's RETURNING as [rows, count], a plain query as rows.
+    await this.db.query(`UPDATE tollgate.virtual_keys SET name = $2, defaults = $3, fixed = $4, allowed_models = $5 WHERE id = $1`, [
+      id,
+      data.name ?? before.name,
+      JSON.stringify(defaults),
+      JSON.stringify(fixed),
+      data.allowed_models === undefined ? before.allowed_models : data.allowed_models,
+    ]);
+    const after = await this.getVirtualKey(id);
     const shown = (k: typeof after) => ({ name: k.name, defaults: k.defaults, fixed: k.fixed, allowed_models: k.allowed_models });
     await this.audit(actor, 'virtual_key.update', 'virtual_key', id, { before: shown(before), after: shown(after) });
     return after;
