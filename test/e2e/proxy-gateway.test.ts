@@ -406,6 +406,8 @@ for (const factory of storeTargets) {
 
       // A shared key (explicitly nothing fixed): its default team is only a default.
       const shared = await post('/v1/keys', { name: 'shared-notebooks', defaults: { team: 'platform' }, fixed: {} });
+      // Loaded now: a miss reload so soon after the refresh above may be held back by its rate limit.
+      await proxy.context.catalogue.refresh();
       const sharedClient = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: shared.key, maxRetries: 0 });
       const named = await chat(sharedClient, { 'x-tollgate-team': 'research' });
       assert.equal((await row(named.response.headers.get('x-tollgate-request-id'))).team, 'research');
