@@ -1,5 +1,5 @@
 # One image for api, proxy and worker; docker-compose.yml picks the entry point per service.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Install without running `prepare` (it builds, and the sources are not copied yet); chDB ships its engine as a prebuilt optional package, no script needed.
@@ -13,7 +13,7 @@ COPY test ./test
 COPY bench ./bench
 RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./

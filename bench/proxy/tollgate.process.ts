@@ -57,7 +57,7 @@ async function main() {
   );
   const provider = await admin.createProvider({ name: 'mock-openai', kind: 'openai', base_url: `${upstream}/v1`, credentials: { apiKey: 'sk-bench' } });
   await admin.createDeployment(provider.id, { model: 'gpt-4o-mini' });
-  const key = await admin.createVirtualKey({ name: 'bench', defaults: { feature: 'bench' } }, (d) => d as Record<string, string>);
+  const key = await admin.createVirtualKey({ name: 'bench', defaults: { feature: 'bench' } }, (d) => ({ defaults: d as Record<string, string>, fixed: {} }));
 
   let proxyUrl: string;
   let proxyPid = process.pid;

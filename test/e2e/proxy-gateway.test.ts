@@ -366,6 +366,54 @@ for (const factory of storeTargets) {
       );
     });
 
+    it("a key's fixed attribution: a header naming another team or customer is a 403 naming it; a shared key's team stays the caller's", async () => {
+      const chat = (client: OpenAI, headers: Record<string, string>, user?: string) =>
+        client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...(user ? { user } : {}) }, { headers }).withResponse();
+      // The checkout key was issued with a default team and no `fixed`: its team is fixed.
+      const listed = (await (await fetch(`${api}/v1/keys`)).json()) as { id: string; defaults: object; fixed: object }[];
+      assert.deepEqual(listed.find((k) => k.id === keyId)?.fixed, { team: 'payments' });
+      const upstreamBefore = fakeOpenAi.requests.length;
+      await assert.rejects(
+        chat(openai, { 'x-tollgate-team': 'team-b', 'x-tollgate-customer': 'victim-corp' }),
+        (error: unknown) =>
+          error instanceof OpenAI.PermissionDeniedError &&
+          error.type === 'permission_error' &&
+          error.code === 'attribution_fixed' &&
+          error.param === 'x-tollgate-team' &&
+          /x-tollgate-team \(fixed to 'payments'\)/.test(error.message),
+      );
+      assert.equal(fakeOpenAi.requests.length, upstreamBefore, 'a refused request goes nowhere upstream');
+      // Naming the fixed team itself is no override; the customer, not fixed on this key, is the caller's to name.
+      const same = await chat(openai, { 'x-tollgate-team': 'payments', 'x-tollgate-customer': 'acme' });
+      const sameRow = await row(same.response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([sameRow.team, sameRow.customer], ['payments', 'acme']);
+
+      // An admin fixes the customer too (PATCH keeps the key); the OpenAI `user` field no longer books elsewhere.
+      const tenant = await post('/v1/keys', { name: 'tenant-acme', defaults: { team: 'payments', feature: 'assistant' } });
+      const patch = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fixed: { team: 'payments', customer: 'acme' } }) });
+      assert.equal(patch.status, 200);
+      assert.deepEqual(((await patch.json()) as { fixed: object }).fixed, { team: 'payments', customer: 'acme' });
+      const audit = await running.stores.dataSource.query(`SELECT details FROM tollgate.audit_log WHERE action = 'virtual_key.update' AND entity_id = $1`, [tenant.id]);
+      assert.deepEqual([audit[0].details.before.fixed, audit[0].details.after.fixed], [{ team: 'payments' }, { team: 'payments', customer: 'acme' }]);
+      await proxy.context.catalogue.refresh();
+      const tenantClient = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: tenant.key, maxRetries: 0 });
+      const byUser = await chat(tenantClient, {}, 'victim-corp');
+      const tenantRow = await row(byUser.response.headers.get('x-tollgate-request-id'));
+      assert.deepEqual([tenantRow.team, tenantRow.customer, tenantRow.feature], ['payments', 'acme', 'assistant']);
+      await assert.rejects(chat(tenantClient, { 'x-tollgate-customer': 'victim-corp' }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError && error.param === 'x-tollgate-customer');
+      const conflicting = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ defaults: { team: 'growth' } }) });
+      assert.equal(conflicting.status, 400);
+      assert.match(JSON.stringify(await conflicting.json()), /defaults\.team/);
+
+      // A shared key (explicitly nothing fixed): its default team is only a default.
+      const shared = await post('/v1/keys', { name: 'shared-notebooks', defaults: { team: 'platform' }, fixed: {} });
+      // Loaded now: a miss reload so soon after the refresh above may be held back by its rate limit.
+      await proxy.context.catalogue.refresh();
+      const sharedClient = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: shared.key, maxRetries: 0 });
+      const named = await chat(sharedClient, { 'x-tollgate-team': 'research' });
+      assert.equal((await row(named.response.headers.get('x-tollgate-request-id'))).team, 'research');
+    });
+
     it('answers malformed, mistyped and oversized bodies with a 4xx in OpenAI format, and sends nothing upstream', async () => {
       const send = async (body: string | Uint8Array, path = '/v1/chat/completions') => {
         const res = await fetch(`${proxy.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { Client, Pool } from 'pg';
@@ -83,6 +84,62 @@ describe('embedded PostgreSQL (PGlite behind pglite-socket) under concurrent cli
     }
   });
 
+  it('requires the password generated into the data dir (SCRAM-SHA-256): the wrong one or none is refused, the right one served', async () => {
+    const passwordFile = `${dir}.password`;
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    assert.match(password, /^[0-9a-f]{64}$/);
+    assert.equal(statSync(passwordFile).mode & 0o777, 0o600);
+    const url = new URL(pg.url);
+    assert.equal(decodeURIComponent(url.password), password, "the app's own URL carries the password");
+    await assertServed(pg.url);
+
+    const wrong = new URL(pg.url);
+    wrong.password = 'f'.repeat(64);
+    await assert.rejects(new Client({ connectionString: wrong.toString() }).connect(), /password authentication failed for user "postgres"/);
+    const otherUser = new URL(pg.url);
+    otherUser.username = 'admin';
+    await assert.rejects(new Client({ connectionString: otherUser.toString() }).connect(), /password authentication failed for user "admin"/);
+    const none = new URL(pg.url);
+    none.password = '';
+    await assert.rejects(new Client({ connectionString: none.toString() }).connect());
+
+    // A client that skips authentication and sends a query gets a FATAL error and a closed connection, no rows.
+    const socket = connect(Number(url.port), '127.0.0.1');
+    await once(socket, 'connect');
+    const raw = bytesOf(socket);
+    socket.write(startupMessage('postgres'));
+    const offered = await raw.next((b) => b.length >= 9);
+    assert.deepEqual([String.fromCharCode(offered[0]), offered.readInt32BE(5)], ['R', 10], 'AuthenticationSASL');
+    assert.match(offered.toString('latin1'), /SCRAM-SHA-256/);
+    const query = Buffer.from('SELECT 1\0', 'latin1');
+    const head = Buffer.alloc(5);
+    head.write('Q');
+    head.writeInt32BE(4 + query.length, 1);
+    socket.write(Buffer.concat([head, query]));
+    const refused = await raw.next((b) => b.includes(0x45) && b.includes(0));
+    assert.match(refused.toString('latin1'), /SFATAL.*C08P01\0Mexpected a SASL response/);
+    await once(socket, 'close');
+    await assertServed(pg.url);
+  });
+
+  it('keeps its password across restarts', async () => {
+    const other = tempDir('tollgate-pglite-restart-');
+    try {
+      const first = await startEmbeddedPostgres(join(other, 'postgres'));
+      const firstPassword = new URL(first.url).password;
+      await first.stop();
+      const second = await startEmbeddedPostgres(join(other, 'postgres'));
+      try {
+        assert.equal(new URL(second.url).password, firstPassword);
+        await assertServed(second.url);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a message type PostgreSQL does not know (it would spin PGlite) and serves the others', async () => {
     const raw = await rawSession(pg.url);
     try {
@@ -149,28 +206,51 @@ async function assertServed(url: string): Promise<void> {
   }
 }
 
-/** A hand-driven protocol session: startup done, then raw bytes in and out. */
+/**
+ * A hand-driven protocol session: `pg` connects (authenticating with the URL's password), then its socket is taken
+ * over for raw bytes in and out.
+ */
 async function rawSession(url: string): Promise<{ socket: Socket; next(until: (buffered: Buffer) => boolean): Promise<Buffer> }> {
-  const socket = connect(Number(new URL(url).port), '127.0.0.1');
-  await once(socket, 'connect');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  // The test ends the session by destroying the socket, which `pg` would report as an unexpected termination.
+  client.on('error', () => undefined);
+  const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
+  socket.removeAllListeners('data');
+  socket.removeAllListeners('error');
+  socket.on('error', () => undefined);
+  return bytesOf(socket);
+}
+
+/** Raw bytes of a socket: `next(until)` resolves with what arrived once `until` holds for it. */
+function bytesOf(socket: Socket): { socket: Socket; next(until: (buffered: Buffer) => boolean): Promise<Buffer> } {
   let buffered = Buffer.alloc(0);
   let waiter: (() => void) | undefined;
+  let closed = false;
   socket.on('data', (chunk: Buffer) => {
     buffered = Buffer.concat([buffered, chunk]);
     waiter?.();
   });
+  socket.on('close', () => {
+    closed = true;
+    waiter?.();
+  });
   const next = async (until: (b: Buffer) => boolean): Promise<Buffer> => {
-    while (!until(buffered)) await new Promise<void>((resolve) => (waiter = resolve));
+    while (!until(buffered)) {
+      if (closed) throw new Error(`connection closed; received ${buffered.toString('latin1')}`);
+      await new Promise<void>((resolve) => (waiter = resolve));
+    }
     const out = buffered;
     buffered = Buffer.alloc(0);
     return out;
   };
-  const params = Buffer.from('user\0postgres\0database\0postgres\0\0', 'latin1');
+  return { socket, next };
+}
+
+function startupMessage(user: string): Buffer {
+  const params = Buffer.from(`user\0${user}\0database\0postgres\0\0`, 'latin1');
   const startup = Buffer.alloc(8);
   startup.writeInt32BE(8 + params.length);
   startup.writeInt32BE(196_608, 4);
-  socket.write(Buffer.concat([startup, params]));
-  // Startup ends with ReadyForQuery: 'Z', length 5, status.
-  await next((b) => b.includes(Buffer.from([0x5a, 0, 0, 0, 5])));
-  return { socket, next };
+  return Buffer.concat([startup, params]);
 }

@@ -1,8 +1,15 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Module, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import type { NextFunction, Request, Response } from 'express';
 import { apiStarter } from '../../apps/api/src';
+import { DomainErrorFilter } from '../../apps/api/src/errors/domain-error.filter';
+import { UsageController } from '../../apps/api/src/telemetry/usage.controller';
+import type { Principal } from '@tollgate/auth';
 import { launch, RunningProcess } from '@tollgate/runtime';
-import { ClickHouseTelemetryWriter, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
+import { ClickHouseTelemetryWriter, telemetryEventSchema, toLlmRequestRow, UsageQueryService } from '@tollgate/telemetry';
 import { StoreTarget, storeTargets } from '../support/test-env';
 import { adminAuth } from '../support/api-auth';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
@@ -98,6 +105,49 @@ for (const factory of storeTargets) {
         assert.equal(res.status, 400, qs);
         const body = (await res.json()) as { error: { problems: { field: string }[] } };
         assert.deepEqual(body.error.problems.map((p) => p.field), [field], qs);
+      }
+    });
+
+    it("answers a caller limited to some teams with those teams' rows only, and 403 when it asks for another", async () => {
+      // The access guard sets `req.principal`; until it is wired into the api, this app sets one per request from a
+      // test header, in front of the api's own controller and error filter, on the same ClickHouse.
+      @Module({ controllers: [UsageController], providers: [{ provide: UsageQueryService, useValue: new UsageQueryService(running.stores.clickhouse) }] })
+      class LimitedUsageModule {}
+      const app: INestApplication = await NestFactory.create(LimitedUsageModule, { logger: false });
+      app.useGlobalFilters(new DomainErrorFilter());
+      app.use((req: Request & { principal?: Principal }, _res: Response, next: NextFunction) => {
+        const teams = req.headers['x-test-teams'];
+        if (typeof teams === 'string') req.principal = { kind: 'token', id: 't1', name: 'reader', scopes: ['read'], teams: teams === '' ? [] : teams.split(',') };
+        next();
+      });
+      await app.listen(0, '127.0.0.1');
+      const limited = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/v1/usage`;
+      const ask = (qs: string, teams?: string) => fetch(`${limited}?${qs}`, { headers: teams === undefined ? {} : { 'x-test-teams': teams } });
+      try {
+        const week = 'from=2026-11-01&to=2026-11-08&grain=week&group_by=team';
+        const all = (await (await ask(week)).json()) as UsageBody;
+        assert.deepEqual(all.rows.map((r) => [r.group.team, r.requests]), [['core', 2], ['growth', 1]], 'no principal limit: every team');
+
+        const growthOnly = await ask(week, 'growth');
+        assert.equal(growthOnly.status, 200);
+        const body = (await growthOnly.json()) as UsageBody & { filters: Record<string, string[]> };
+        assert.deepEqual(body.rows.map((r) => [r.group.team, r.requests, r.estimated_cost]), [['growth', 1, '1.500000000000']]);
+        assert.deepEqual(body.filters.team, ['growth']);
+        // Ungrouped totals, from a rollup or raw, hold only the allowed team's requests too.
+        const total = (await (await ask('from=2026-11-01&to=2026-11-08&grain=week&group_by=feature', 'growth')).json()) as UsageBody;
+        assert.deepEqual(total.rows.map((r) => [r.group.feature, r.requests]), [['chat', 1]]);
+        const none = (await (await ask(week, '')).json()) as UsageBody;
+        assert.deepEqual(none.rows, [], 'a caller limited to no team reads nothing');
+
+        for (const qs of [`${week}&team=core`, `${week}&team=growth,core`]) {
+          const refused = await ask(qs, 'growth');
+          assert.equal(refused.status, 403, qs);
+          assert.match(((await refused.json()) as { error: { message: string } }).error.message, /^team: .*not core/);
+        }
+        const own = (await (await ask(`${week}&team=growth`, 'growth,core')).json()) as UsageBody;
+        assert.deepEqual(own.rows.map((r) => r.group.team), ['growth']);
+      } finally {
+        await app.close();
       }
     });
   });

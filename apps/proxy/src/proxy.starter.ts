@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Server } from 'node:http';
 import { Agent } from 'undici';
 import { proxyChannelToken } from '@tollgate/auth';
-import { ConfigError, CredentialCipher, ShutdownCoordinator, loadSecretKey } from '@tollgate/core';
+import { ConfigError, CredentialCipher, ShutdownCoordinator, loadSecretKey, loadSecretKeys } from '@tollgate/core';
 import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySpool, TokenEstimator } from '@tollgate/gateway';
 import { PRICING_ENTITIES, PriceOverrideRepository, PricingService, PushedPriceOverrideSource } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, PostgresCatalogueSource, ProviderCatalogue } from '@tollgate/providers';
@@ -72,7 +72,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
     sink = collector;
     closeSink = () => collector.close();
   } else {
-    source = new PostgresCatalogueSource(stores.dataSource, new CredentialCipher(loadSecretKey(stores.config), 'provider-credentials'));
+    source = new PostgresCatalogueSource(stores.dataSource, CredentialCipher.fromKeys(loadSecretKeys(stores.config), 'provider-credentials'));
     // Price overrides (custom prices, discounts) from PostgreSQL as an in-memory snapshot: priceRequestSync on the hot path.
     pricing = new PricingService(new PriceOverrideRepository(stores.dataSource), { refreshIntervalMs: 30_000 });
     await pricing.start();

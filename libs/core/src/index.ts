@@ -1,9 +1,10 @@
 export { loadConfig, storeModes } from './config/config.loader';
 export { configSchema, type AppConfig } from './config/config.schema';
 export { APP_CONFIG } from './config/config.tokens';
-export { loadSecretKey } from './config/secret-key';
+export { loadSecretKey, loadSecretKeys, type SecretKeys } from './config/secret-key';
 export { csvText, encodeCsv, type CsvCell } from './csv/csv.encoder';
 export { CredentialCipher } from './crypto/credential.cipher';
+export { purposeKey } from './crypto/purpose-key';
 export { hashSecret } from './crypto/secret-hash';
 export {
   ConfigError,

@@ -1,4 +1,11 @@
-export { resolveAttribution, validateAttributionDefaults, type Attribution } from './attribution/attribution.resolver';
+export {
+  AttributionFixedError,
+  resolveAttribution,
+  validateAttributionDefaults,
+  validateKeyAttribution,
+  type Attribution,
+  type AttributionFixed,
+} from './attribution/attribution.resolver';
 export { ProxyMetrics } from './metrics/proxy.metrics';
 export { ClickHouseSink, CollectorSink } from './telemetry/telemetry.sinks';
 export { TelemetrySpool, type TelemetrySink } from './telemetry/telemetry.spool';

@@ -5,7 +5,10 @@ export {
   deploymentInputSchema,
   providerCredentialsSchema,
   providerInputSchema,
-  virtualKeyInputSchema,
+  virtualKeyCreateSchema,
+  virtualKeyUpdateSchema,
+  type KeyAttribution,
+  type KeyAttributionValidator,
 } from './admin/provider-admin.service';
 export { SelfHostedDeploymentsService } from './admin/self-hosted-deployments.service';
 export {

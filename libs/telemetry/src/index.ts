@@ -24,7 +24,7 @@ export {
   type RequestRecord,
 } from './requests/request-record';
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
-export { USAGE_DIMENSIONS, USAGE_GRAINS, parseUsageQuery } from './usage/usage-query';
+export { USAGE_DIMENSIONS, USAGE_GRAINS, limitUsageQueryToTeams, parseUsageQuery } from './usage/usage-query';
 export { TOKEN_CLASSES, UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
 export { ClickHouseTelemetryWriter, TelemetryWriteError } from './writer/clickhouse-telemetry.writer';
 export { dedupLookupSql, type DedupLookupParams } from './writer/llm-request-dedup.lookup';

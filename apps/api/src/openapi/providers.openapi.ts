@@ -38,6 +38,7 @@ const virtualKeyFields = {
   name: z.string(),
   key_prefix: z.string().describe('the first 10 characters of the key, to recognise it'),
   defaults: z.record(z.string(), z.string()).describe('attribution applied when a request sends no header of its own'),
+  fixed: z.record(z.string(), z.string()).describe('attribution no request header may change (a request that tries is refused with 403)'),
   allowed_models: z.array(z.string()).nullable(),
   created_at: timestamp,
 };
@@ -94,7 +95,8 @@ const keyExample = {
   id: '0c4d8e2a-7b1f-4e3d-8a6c-9f2e1d0b3a4c',
   name: 'checkout-service',
   key_prefix: 'tg-Hq3xY0a',
-  defaults: { team: 'payments', env: 'prod' },
+  defaults: { env: 'prod' },
+  fixed: { team: 'payments' },
   allowed_models: null,
   created_at: at,
 };

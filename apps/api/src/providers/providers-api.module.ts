@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Inject, Module, Param, ParseUUIDPipe, Post, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Inject, Module, OnApplicationBootstrap, Param, ParseUUIDPipe, Patch, Post, Put } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -12,15 +12,17 @@ import { z } from 'zod';
 import { DataSource } from 'typeorm';
 import { AuditLogService, AuditModule } from '@tollgate/audit';
 import { CurrentPrincipal, Principal, RequireScope } from '@tollgate/auth';
-import { AppConfig, APP_CONFIG, CredentialCipher, loadSecretKey } from '@tollgate/core';
-import { validateAttributionDefaults } from '@tollgate/gateway';
+import { AppConfig, APP_CONFIG, CredentialCipher, Logger, loadSecretKeys } from '@tollgate/core';
+import { validateKeyAttribution } from '@tollgate/gateway';
 import { PriceOverrideService, overrideJson } from '@tollgate/pricing';
 import {
   ProviderAdminService,
   deploymentInputSchema,
   providerCredentialsSchema,
   providerInputSchema,
-  virtualKeyInputSchema,
+  virtualKeyCreateSchema,
+  virtualKeyUpdateSchema,
+  type KeyAttribution,
 } from '@tollgate/providers';
 import { ApiErrors, zodBody, zodResponse } from '../openapi/zod-openapi';
 import {
@@ -36,6 +38,9 @@ import {
   revokedKeySchema,
   virtualKeySchema,
 } from '../openapi/providers.openapi';
+
+/** The attribution rules of the gateway (tag grammar, a default team fixed unless `fixed` says otherwise). */
+const keyAttribution = (defaults: unknown, fixed: unknown) => validateKeyAttribution(defaults, fixed) as KeyAttribution;
 
 /** Who the audit log records: the authenticated principal (the access guard sets it on every non-public route). */
 function actorOf(principal: Principal | undefined): string {
@@ -133,12 +138,39 @@ export class VirtualKeysController {
     summary: 'Issue a virtual key for the proxy',
     description: 'Apps send it as their OpenAI API key. `defaults` (team, env, feature, customer, …) attribute every request that does not say otherwise; see docs/attribution.md.',
   })
-  @ApiBody(zodBody(virtualKeyInputSchema, { name: 'checkout-service', defaults: { team: 'payments', env: 'prod' } }))
+  @ApiBody(zodBody(virtualKeyCreateSchema, { name: 'checkout-service', defaults: { env: 'prod' }, fixed: { team: 'payments' } }))
   @ApiCreatedResponse(zodResponse(issuedVirtualKeySchema, issuedKeyExample, 'The key, shown in this answer only'))
   @ApiErrors(400)
   @RequireScope('write')
   create(@Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
-    return this.admin.createVirtualKey(body, (defaults) => validateAttributionDefaults(defaults) as Record<string, string>, actorOf(principal));
+    return this.admin.createVirtualKey(body, keyAttribution, actorOf(principal));
+  }
+
+  @Patch(':id')
+  @RequireScope('admin')
+  @ApiOperation({
+    summary: "Change a virtual key's name, attribution or allowed models",
+    description:
+      '`defaults` are tags a request header may replace; `fixed` tags no header may change (a request that tries gets a 403 ' +
+      'naming the header). A default that disagrees with a fixed tag is refused. Recorded in the audit log with before and after.',
+  })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiBody(zodBody(virtualKeyUpdateSchema, { fixed: { team: 'payments', customer: 'acme' }, defaults: { env: 'prod' } }))
+  @ApiOkResponse(
+    zodResponse(virtualKeySchema, {
+      id: '7d0c6a43-2f4e-4b8a-9a55-0e6f7c1d2b3a',
+      name: 'checkout-service',
+      key_prefix: 'tg-AbCdEfG',
+      defaults: { env: 'prod' },
+      fixed: { team: 'payments', customer: 'acme' },
+      allowed_models: null,
+      created_at: '2026-12-01T10:00:00.000Z',
+      revoked_at: null,
+    }),
+  )
+  @ApiErrors(400, 404)
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: unknown, @CurrentPrincipal() principal: Principal | undefined) {
+    return this.admin.updateVirtualKey(id, body, keyAttribution, actorOf(principal));
   }
 
   @Get()
@@ -169,8 +201,16 @@ export class VirtualKeysController {
       provide: ProviderAdminService,
       inject: [DataSource, APP_CONFIG, AuditLogService],
       useFactory: (dataSource: DataSource, config: AppConfig, audit: AuditLogService) =>
-        new ProviderAdminService(dataSource, new CredentialCipher(loadSecretKey(config), 'provider-credentials'), audit),
+        new ProviderAdminService(dataSource, CredentialCipher.fromKeys(loadSecretKeys(config), 'provider-credentials'), audit),
     },
   ],
 })
-export class ProvidersApiModule {}
+export class ProvidersApiModule implements OnApplicationBootstrap {
+  constructor(@Inject(ProviderAdminService) private readonly admin: ProviderAdminService) {}
+
+  /** A key rotation finishes here: stored provider credentials move under TOLLGATE_SECRET_KEY before the api serves. */
+  async onApplicationBootstrap(): Promise<void> {
+    const changed = await this.admin.reencryptCredentials();
+    if (changed) new Logger('providers').info('provider credentials re-encrypted under TOLLGATE_SECRET_KEY', { changed });
+  }
+}

@@ -1,14 +1,15 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { RequireScope } from '@tollgate/auth';
-import { parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/telemetry';
+import { CurrentPrincipal, RequireScope, type Principal } from '@tollgate/auth';
+import { limitUsageQueryToTeams, parseUsageQuery, UsageQueryService, usageToCsv } from '@tollgate/telemetry';
 import { ApiErrors, ApiQueries, jsonSchemaOf } from '../openapi/zod-openapi';
 import { USAGE_CSV_EXAMPLE, USAGE_QUERY_PARAMETERS, usageAnswerExample, usageAnswerSchema } from '../openapi/telemetry.openapi';
 
 /**
  * GET /v1/usage — requests, tokens by class, estimated cost, latency p50/p95 and error rate per bucket and group.
- * JSON by default, CSV with `Accept: text/csv`. `x-tollgate-source: rollup|raw` says what answered.
+ * JSON by default, CSV with `Accept: text/csv`. `x-tollgate-source: rollup|raw` says what answered. A caller limited
+ * to some teams sees only their rows (the answer's `filters.team` says which); asking for another team is a 403.
  */
 @ApiTags('usage')
 @ApiBearerAuth('bearer')
@@ -33,8 +34,8 @@ export class UsageController {
     },
   })
   @ApiErrors(400, 503)
-  async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const query = parseUsageQuery(req.query as Record<string, unknown>);
+  async get(@Req() req: Request, @Res() res: Response, @CurrentPrincipal() principal: Principal | undefined): Promise<void> {
+    const query = limitUsageQueryToTeams(parseUsageQuery(req.query as Record<string, unknown>), principal?.teams ?? null);
     const result = await this.usage.query(query);
     res.setHeader('x-tollgate-source', result.source);
     res.setHeader('x-tollgate-table', result.table);

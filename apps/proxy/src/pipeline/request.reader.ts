@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { hashSecret } from '@tollgate/core';
-import { resolveAttribution } from '@tollgate/gateway';
+import { AttributionFixedError, resolveAttribution } from '@tollgate/gateway';
 import { VirtualKeyRecord } from '@tollgate/providers';
 import { ProxyContext } from './proxy.context';
 import { ProxyHttpError } from './proxy-errors';
@@ -80,6 +80,16 @@ export function beginScope(ctx: ProxyContext, req: IncomingMessage, key: Virtual
     throw new ProxyHttpError(403, `model '${model}' is not allowed for this virtual key`, 'permission_error', 'model_not_allowed', 'model');
   }
   const metadataUser = (body.metadata as { user_id?: unknown } | undefined)?.user_id;
-  const attribution = resolveAttribution(req.headers, body.user ?? metadataUser, key.defaults);
+  const attribution = keyAttribution(req, key, body.user ?? metadataUser);
   return { requestId: randomUUID(), startedAt, startedWall: Date.now() - (now() - startedAt), key, attribution, requestedModel: model };
+}
+
+/** The request's attribution under its key's defaults and fixed tags; an override of a fixed tag is a 403 naming the header. */
+function keyAttribution(req: IncomingMessage, key: VirtualKeyRecord, user: unknown) {
+  try {
+    return resolveAttribution(req.headers, user, key.defaults, key.fixed);
+  } catch (error) {
+    if (error instanceof AttributionFixedError) throw new ProxyHttpError(403, error.message, 'permission_error', 'attribution_fixed', error.headers[0] ?? null);
+    throw error;
+  }
 }

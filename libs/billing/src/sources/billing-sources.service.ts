@@ -1,8 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ClickHouseClient } from '@clickhouse/client';
 import { DataSource, Repository } from 'typeorm';
 import { AuditLogService } from '@tollgate/audit';
-import { APP_CONFIG, AppConfig, ConflictError, CredentialCipher, NotFoundError, ValidationError, loadSecretKey, parseOrThrow } from '@tollgate/core';
+import { APP_CONFIG, AppConfig, ConflictError, CredentialCipher, Logger, NotFoundError, ValidationError, loadSecretKeys, parseOrThrow } from '@tollgate/core';
 import { CLICKHOUSE, QUEUES, QueueBackend, QueueName } from '@tollgate/storage';
 import { BillingEgressPolicy } from '../egress/billing-egress.policy';
 import { HOST_SETTINGS, sourceEndpoints } from '../egress/billing-source.endpoints';
@@ -83,7 +83,7 @@ export interface BillingSourceRemoval {
  * allowlist, and moving it to another host requires its credentials again.
  */
 @Injectable()
-export class BillingSourcesService {
+export class BillingSourcesService implements OnApplicationBootstrap {
   private readonly sources: Repository<BillingSourceEntity>;
   private readonly runs: Repository<BillingSyncRunEntity>;
   private readonly cipher: CredentialCipher;
@@ -102,12 +102,36 @@ export class BillingSourcesService {
   ) {
     this.sources = dataSource.getRepository(BillingSourceEntity);
     this.runs = dataSource.getRepository(BillingSyncRunEntity);
-    this.cipher = new CredentialCipher(loadSecretKey(config), 'billing-source-credentials');
+    this.cipher = CredentialCipher.fromKeys(loadSecretKeys(config), 'billing-source-credentials');
     this.egress = new BillingEgressPolicy(config.BILLING_EGRESS_ALLOWED_HOSTS);
     this.localRoots = LocalFileRoots.fromConfig(config);
     this.ledger = new BillingLedgerRepository(clickhouse);
     this.gpu = new GpuAllocationsRepository(clickhouse);
     this.lock = new BillingSyncLock(dataSource);
+  }
+
+  /** A key rotation finishes here: stored source credentials move under TOLLGATE_SECRET_KEY before the app serves. */
+  async onApplicationBootstrap(): Promise<void> {
+    const changed = await this.reencryptCredentials();
+    if (changed) new Logger('billing-sources').info('billing credentials re-encrypted under TOLLGATE_SECRET_KEY', { changed });
+  }
+
+  /**
+   * During a key rotation (a previous key configured): re-encrypts every stored source credential still under the
+   * previous key so it is under TOLLGATE_SECRET_KEY alone; returns how many changed. Each row is swapped only if it
+   * still holds what was read (another process, or an update meanwhile, wins); updated_at stays, as nothing the user
+   * set has changed. A credential no configured key opens fails the pass with a ConfigError naming the variables.
+   */
+  async reencryptCredentials(): Promise<number> {
+    if (!this.cipher.rotating) return 0;
+    const stored = await this.sources.manager.query(`SELECT id, credentials_ciphertext FROM tollgate.billing_sources WHERE credentials_ciphertext IS NOT NULL ORDER BY id`);
+    const updates = (stored as { id: string; credentials_ciphertext: string }[])
+      .map((r) => ({ id: r.id, stored: r.credentials_ciphertext, next: this.cipher.reencrypt(r.credentials_ciphertext, r.id) }))
+      .filter((u) => u.next !== null);
+    for (const u of updates) {
+      await this.sources.manager.query(`UPDATE tollgate.billing_sources SET credentials_ciphertext = $3 WHERE id = $1 AND credentials_ciphertext = $2`, [u.id, u.stored, u.next]);
+    }
+    return updates.length;
   }
 
   async create(body: unknown, actor = 'anonymous'): Promise<BillingSourceView> {

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+const secretKey = z
+  .string()
+  .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32), {
+    message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
+  });
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = (protocols: string[]) =>
   z
@@ -40,12 +45,7 @@ export const configSchema = z.object({
   /** Bearer token proxies and SDKs use for POST /v1/telemetry; unset in embedded mode means one is generated in the data dir. */
   TOLLGATE_COLLECTOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** 32-byte key (hex or base64) that encrypts provider and billing credentials at rest; generated in the data dir when unset. */
-  TOLLGATE_SECRET_KEY: z
-    .string()
-    .refine((v) => /^[0-9a-fA-F]{64}$/.test(v) || (/^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32), {
-      message: 'must be a 32-byte key: 64 hex characters or base64 (e.g. `openssl rand -hex 32`)',
-    })
-    .optional(),
+  TOLLGATE_SECRET_KEY: secretKey.optional(),
   /**
    * An admin API token accepted at start (stored hashed): headless bootstrap for automation. In embedded mode without
    * it, one is generated into `<TOLLGATE_DATA_DIR>/admin-token`. Server stores need it or TOLLGATE_ADMIN_PASSWORD.
@@ -116,6 +116,11 @@ export const configSchema = z.object({
     .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
     .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9.:[\]_-]+$/.test(h)), { message: 'must be comma-separated host names, *.suffix wildcards or IP addresses' })
     .default(['default']),
+  /**
+   * During a key rotation: the key TOLLGATE_SECRET_KEY replaces. Stored credentials still decrypt with it, and are
+   * re-encrypted under TOLLGATE_SECRET_KEY at start; unset it once a start has logged the rotation done.
+   */
+  TOLLGATE_SECRET_KEY_PREVIOUS: secretKey.optional(),
 });
 
 export type AppConfig = z.infer<typeof configSchema>;

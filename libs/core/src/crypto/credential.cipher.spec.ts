@@ -59,6 +59,33 @@ describe('credential cipher', () => {
     assert.throws(() => providers.decrypt(LEGACY_PROVIDER_V1, sourceId), ConfigError);
   });
 
+  it('during a rotation reads values under the previous key, re-encrypts them (and v1 values) under the current one, writes only with the current', () => {
+    const next = Buffer.from('cd'.repeat(32), 'hex');
+    const old = new CredentialCipher(master, 'billing-source-credentials').encrypt(secret, sourceId);
+    const rotating = new CredentialCipher(next, 'billing-source-credentials', master);
+    assert.equal(rotating.rotating, true);
+    assert.deepEqual(rotating.decrypt(old, sourceId), secret);
+    const moved = rotating.reencrypt(old, sourceId)!;
+    assert.match(moved, /^v2:/);
+    const afterRotation = new CredentialCipher(next, 'billing-source-credentials');
+    assert.equal(afterRotation.rotating, false);
+    assert.deepEqual(afterRotation.decrypt(moved, sourceId), secret, 'the new key alone opens the re-encrypted value');
+    assert.throws(() => afterRotation.decrypt(old, sourceId), /do not decrypt with this TOLLGATE_SECRET_KEY/);
+    assert.equal(rotating.reencrypt(moved, sourceId), null, 'a value already under the current key stays');
+    assert.deepEqual(afterRotation.decrypt(rotating.encrypt(secret, sourceId), sourceId), secret, 'new values are written under the current key');
+    // A legacy v1 value of the previous key moves to v2 under the current one.
+    const fromV1 = new CredentialCipher(next, 'provider-credentials', master).reencrypt(LEGACY_PROVIDER_V1, providerId)!;
+    assert.deepEqual(new CredentialCipher(next, 'provider-credentials').decrypt(fromV1, providerId), { apiKey: 'sk-legacy-provider' });
+    // Still bound to its row and purpose under either key.
+    assert.throws(() => rotating.decrypt(old, providerId), ConfigError);
+  });
+
+  it('names both variables when neither the key nor the previous key opens a value', () => {
+    const stranger = new CredentialCipher(Buffer.from('ef'.repeat(32), 'hex'), 'billing-source-credentials').encrypt(secret, sourceId);
+    const rotating = new CredentialCipher(Buffer.from('cd'.repeat(32), 'hex'), 'billing-source-credentials', master);
+    assert.throws(() => rotating.reencrypt(stranger, sourceId), (e: unknown) => e instanceof ConfigError && /TOLLGATE_SECRET_KEY nor TOLLGATE_SECRET_KEY_PREVIOUS/.test(e.message));
+  });
+
   it('wants a 32-byte master secret', () => {
     assert.throws(() => new CredentialCipher(Buffer.alloc(16), 'provider-credentials'), /32 bytes/);
   });

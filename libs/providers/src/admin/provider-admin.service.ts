@@ -45,10 +45,13 @@ export const deploymentInputSchema = z
   })
   .strict();
 
-export const virtualKeyInputSchema = z
+/** Body of POST /v1/keys. */
+export const virtualKeyCreateSchema = z
   .object({
     name,
     defaults: z.record(z.string(), z.unknown()).default({}),
+    /** Tags no request header may change; omitted: the default team, when there is one, is fixed. */
+    fixed: z.record(z.string(), z.unknown()).optional(),
     allowed_models: z.array(name).max(1000).nullable().optional(),
   })
   .strict();
@@ -57,6 +60,23 @@ export const virtualKeyInputSchema = z
 function updatedRows(result: unknown[]): any[] {
   return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
+
+/** Body of PATCH /v1/keys/:id: only what is given changes. */
+export const virtualKeyUpdateSchema = z
+  .object({
+    name: name.optional(),
+    defaults: z.record(z.string(), z.unknown()).optional(),
+    fixed: z.record(z.string(), z.unknown()).optional(),
+    allowed_models: z.array(name).max(1000).nullable().optional(),
+  })
+  .strict();
+
+/** A virtual key's attribution as stored, checked by the caller's rules (the gateway's tag grammar). */
+export type KeyAttribution = { defaults: Record<string, string>; fixed: Record<string, string> };
+/** Validates `defaults` and `fixed` together (`fixed` undefined: not given) and returns what to store. */
+export type KeyAttributionValidator = (defaults: unknown, fixed: unknown) => KeyAttribution;
+
+const KEY_COLUMNS = `id, name, key_prefix, defaults, fixed, allowed_models, created_at, revoked_at`;
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   return parseOrThrow(schema, input, { whole: '(body)', context: 'invalid request' });
@@ -101,6 +121,24 @@ export class ProviderAdminService {
     return this.getProvider(id);
   }
 
+  /**
+   * During a key rotation (a previous key configured): re-encrypts every stored provider credential still under the
+   * previous key so it is under TOLLGATE_SECRET_KEY alone; returns how many changed. Each row is swapped only if it
+   * still holds what was read, so a credential set meanwhile, or a second process doing the same, is left alone.
+   * A credential no configured key opens fails the whole pass with a ConfigError naming the variables.
+   */
+  async reencryptCredentials(): Promise<number> {
+    if (!this.cipher.rotating) return 0;
+    const rows = await this.db.query(`SELECT id, credentials_ciphertext FROM tollgate.providers WHERE credentials_ciphertext IS NOT NULL ORDER BY id`);
+    const updates = rows
+      .map((r) => ({ id: r.id as string, stored: r.credentials_ciphertext as string, next: this.cipher.reencrypt(r.credentials_ciphertext, r.id) }))
+      .filter((u) => u.next !== null);
+    for (const u of updates) {
+      await this.db.query(`UPDATE tollgate.providers SET credentials_ciphertext = $3 WHERE id = $1 AND credentials_ciphertext = $2`, [u.id, u.stored, u.next]);
+    }
+    return updates.length;
+  }
+
   async getProvider(id: string) {
     const rows = await this.db.query(`SELECT ${PROVIDER_COLUMNS} FROM tollgate.providers WHERE id = $1`, [id]);
     if (!rows.length) throw new NotFoundError('provider', id);
@@ -133,22 +171,50 @@ export class ProviderAdminService {
     return this.db.query(`SELECT * FROM tollgate.model_deployments ORDER BY model, created_at`);
   }
 
-  /** Issues a virtual key; the key itself is in this answer only. `validateDefaults` applies the attribution rules. */
-  async createVirtualKey(input: unknown, validateDefaults: (defaults: unknown) => Record<string, string>, actor = 'api') {
-    const data = parse(virtualKeyInputSchema, input);
-    const defaults = validateDefaults(data.defaults);
+  /** Issues a virtual key; the key itself is in this answer only. `validate` applies the attribution rules. */
+  async createVirtualKey(input: unknown, validate: KeyAttributionValidator, actor = 'api') {
+    const data = parse(virtualKeyCreateSchema, input);
+    const { defaults, fixed } = validate(data.defaults, data.fixed);
     const key = `tg-${randomBytes(24).toString('base64url')}`;
     const rows = await this.db.query(
-      `INSERT INTO tollgate.virtual_keys (name, key_hash, key_prefix, defaults, allowed_models) VALUES ($1, $2, $3, $4, $5)
-       RETURNING id, name, key_prefix, defaults, allowed_models, created_at`,
-      [data.name, hashSecret(key), key.slice(0, 10), JSON.stringify(defaults), data.allowed_models ?? null],
+      `INSERT INTO tollgate.virtual_keys (name, key_hash, key_prefix, defaults, fixed, allowed_models) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING id, name, key_prefix, defaults, fixed, allowed_models, created_at`,
+      [data.name, hashSecret(key), key.slice(0, 10), JSON.stringify(defaults), JSON.stringify(fixed), data.allowed_models ?? null],
     );
-    await this.audit(actor, 'virtual_key.create', 'virtual_key', rows[0].id, { name: data.name, key_prefix: key.slice(0, 10) });
+    await this.audit(actor, 'virtual_key.create', 'virtual_key', rows[0].id, { name: data.name, key_prefix: key.slice(0, 10), defaults, fixed });
     return { ...rows[0], key };
   }
 
+  /**
+   * Changes a key's name, attribution or allowed models; the key itself stays. Given `defaults` without `fixed`
+   * keeps the fixed tags as they are (checked against the new defaults); the audit entry holds before and after.
+   */
+  async updateVirtualKey(id: string, input: unknown, validate: KeyAttributionValidator, actor = 'api') {
+    const data = parse(virtualKeyUpdateSchema, input);
+    const before = await this.getVirtualKey(id);
+    const { defaults, fixed } = validate(data.defaults ?? before.defaults, data.fixed ?? before.fixed);
+    // Read back rather than RETURNING: TypeORM answers an UPDATE's RETURNING as [rows, count], a plain query as rows.
+    await this.db.query(`UPDATE tollgate.virtual_keys SET name = $2, defaults = $3, fixed = $4, allowed_models = $5 WHERE id = $1`, [
+      id,
+      data.name ?? before.name,
+      JSON.stringify(defaults),
+      JSON.stringify(fixed),
+      data.allowed_models === undefined ? before.allowed_models : data.allowed_models,
+    ]);
+    const after = await this.getVirtualKey(id);
+    const shown = (k: typeof after) => ({ name: k.name, defaults: k.defaults, fixed: k.fixed, allowed_models: k.allowed_models });
+    await this.audit(actor, 'virtual_key.update', 'virtual_key', id, { before: shown(before), after: shown(after) });
+    return after;
+  }
+
+  async getVirtualKey(id: string) {
+    const rows = await this.db.query(`SELECT ${KEY_COLUMNS} FROM tollgate.virtual_keys WHERE id = $1`, [id]);
+    if (!rows.length) throw new NotFoundError('virtual key', id);
+    return rows[0];
+  }
+
   listVirtualKeys() {
-    return this.db.query(`SELECT id, name, key_prefix, defaults, allowed_models, created_at, revoked_at FROM tollgate.virtual_keys ORDER BY created_at`);
+    return this.db.query(`SELECT ${KEY_COLUMNS} FROM tollgate.virtual_keys ORDER BY created_at`);
   }
 
   async revokeVirtualKey(id: string, actor = 'api') {

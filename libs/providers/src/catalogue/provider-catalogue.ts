@@ -6,7 +6,10 @@ export interface VirtualKeyRecord {
   id: string;
   name: string;
   keyHash: string;
+  /** Attribution a header may replace. */
   defaults: { feature?: string; customer?: string; team?: string; env?: string };
+  /** Attribution no header may change (absent from an older api's catalogue: nothing fixed). */
+  fixed?: { feature?: string; customer?: string; team?: string; env?: string };
   allowedModels: string[] | null;
 }
 
@@ -43,7 +46,7 @@ export class PostgresCatalogueSource implements CatalogueSource {
         WHERE d.enabled AND p.enabled`,
     );
     const keys = await this.db.query(
-      `SELECT id, name, key_hash, defaults, allowed_models FROM tollgate.virtual_keys WHERE revoked_at IS NULL`,
+      `SELECT id, name, key_hash, defaults, fixed, allowed_models FROM tollgate.virtual_keys WHERE revoked_at IS NULL`,
     );
     const credentials = new Map<string, ProviderTarget['credentials']>();
     const targets = rows.map((r): ProviderTarget => {
@@ -70,7 +73,7 @@ export class PostgresCatalogueSource implements CatalogueSource {
     });
     return {
       targets,
-      keys: keys.map((k) => ({ id: k.id, name: k.name, keyHash: k.key_hash, defaults: k.defaults ?? {}, allowedModels: k.allowed_models ?? null })),
+      keys: keys.map((k) => ({ id: k.id, name: k.name, keyHash: k.key_hash, defaults: k.defaults ?? {}, fixed: k.fixed ?? {}, allowedModels: k.allowed_models ?? null })),
     };
   }
 }

@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { Logger } from '@tollgate/core';
+import { ConfigError, Logger } from '@tollgate/core';
+import { EMBEDDED_POSTGRES_USER, PostgresPasswordGate } from './postgres-password.gate';
 
 /** Frontend message types that end an extended-protocol cycle (Sync) or are a cycle on their own (Query, Terminate). */
 const CYCLE_END = new Set(['S', 'Q', 'X'].map((c) => c.charCodeAt(0)));
@@ -84,13 +87,31 @@ export function withWholeProtocolCycles(db: PGlite): PGlite {
 }
 
 export interface EmbeddedPostgres {
-  /** A postgres:// URL on loopback that TypeORM, `pg` and BullMQ connect to like any server. */
+  /** A postgres:// URL on loopback, password included, that TypeORM, `pg` and BullMQ connect to like any server. */
   url: string;
   stop(): Promise<void>;
 }
 
 /**
- * PGlite (Postgres in WASM) persisted under `dataDir`, served on loopback by pglite-socket.
+ * The embedded server's password: generated once (32 random bytes, hex) into `path`, owner-only, and read back on
+ * every start, as the secret key and the collector token are. A concurrent first start's file wins.
+ */
+function loadPassword(path: string): string {
+  try {
+    writeFileSync(path, randomBytes(32).toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  const password = readFileSync(path, 'utf8').trim();
+  if (!/^[0-9a-f]{32,}$/.test(password)) throw new ConfigError(`${path}: not a password this server wrote (hex); delete it to have a new one generated`);
+  return password;
+}
+
+/**
+ * PGlite (Postgres in WASM) persisted under `dataDir`, served on loopback with a password: a PostgresPasswordGate on
+ * the port authenticates each client (SCRAM-SHA-256, the password from `<dataDir>.password`) and only then connects
+ * it to pglite-socket, which listens on a Unix socket in an owner-only temp directory, never on a port.
  * All socket clients share PGlite's single session, and PGlite ignores startup options, so the session's
  * search_path is set here once: BullMQ's Postgres backend needs its `bullmq` schema first; Tollgate's own
  * tables are always schema-qualified (`tollgate.*`) and don't depend on it.
@@ -98,19 +119,33 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, port = 0): Promise<EmbeddedPostgres> {
   const logger = new Logger('embedded-postgres');
   mkdirSync(dataDir, { recursive: true });
+  const password = loadPassword(`${dataDir}.password`);
   const db = await PGlite.create(dataDir);
   await db.exec('CREATE SCHEMA IF NOT EXISTS bullmq; CREATE SCHEMA IF NOT EXISTS tollgate; SET search_path TO bullmq, public');
-  const server = new PGLiteSocketServer({ db: withWholeProtocolCycles(db), host: '127.0.0.1', port, maxConnections: 200 });
+  // mkdtemp makes the directory 0700: only this user reaches the socket that skips the password.
+  const socketDir = mkdtempSync(join(tmpdir(), 'tollgate-pg-'));
+  const server = new PGLiteSocketServer({ db: withWholeProtocolCycles(db), path: join(socketDir, 'pglite.sock'), maxConnections: 200 });
   await server.start();
-  const address = (server as unknown as { server: { address(): AddressInfo } }).server.address();
-  const url = `postgres://postgres@127.0.0.1:${address.port}/postgres`;
-  logger.info('embedded PostgreSQL (PGlite) ready', { dataDir, port: address.port });
+  const gate = new PostgresPasswordGate(password, join(socketDir, 'pglite.sock'));
+  let listening: number;
+  try {
+    listening = await gate.listen(port);
+  } catch (error) {
+    await server.stop();
+    await db.close();
+    rmSync(socketDir, { recursive: true, force: true });
+    throw error;
+  }
+  const url = `postgres://${EMBEDDED_POSTGRES_USER}:${password}@127.0.0.1:${listening}/postgres`;
+  logger.info('embedded PostgreSQL (PGlite) ready', { dataDir, port: listening });
   return {
     url,
     async stop() {
+      await gate.close();
       await server.stop();
       // Closing PGlite flushes its files; without it the next start may replay or lose the tail.
       await db.close();
+      rmSync(socketDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { FieldProblem, ValidationError } from '@tollgate/core';
+import { FieldProblem, ForbiddenError, ValidationError } from '@tollgate/core';
 
 /** Dimensions the usage API groups and filters by; the keys are also the ClickHouse column names (an allowlist). */
 export const USAGE_DIMENSIONS = ['feature', 'customer', 'team', 'env', 'model', 'provider', 'provider_account', 'virtual_key'] as const;
@@ -70,4 +70,19 @@ export function parseUsageQuery(params: Record<string, unknown>): UsageQuery {
   }
   if (problems.length) throw ValidationError.of(problems, 'invalid usage query');
   return { from: from!, to: to!, grain: grain!, groupBy, filters };
+}
+
+/**
+ * Confines a usage query to the teams a caller may read (`teams` null: every team). Without a team filter the
+ * query gets one naming exactly those teams (none: an empty answer); a filter naming any other team is refused,
+ * never narrowed quietly, so a caller cannot mistake a partial answer for the whole. Grouping by team stays
+ * allowed: the forced filter already keeps other teams' rows out.
+ */
+export function limitUsageQueryToTeams(query: UsageQuery, teams: readonly string[] | null): UsageQuery {
+  if (teams === null) return query;
+  const asked = query.filters.team;
+  if (asked === undefined) return { ...query, filters: { ...query.filters, team: [...teams] } };
+  const outside = asked.filter((team) => !teams.includes(team));
+  if (outside.length) throw new ForbiddenError(`team: this caller may read usage of ${teams.length ? teams.join(', ') : 'no team'} only, not ${outside.join(', ')}`);
+  return query;
 }
