@@ -370,7 +370,7 @@ for (const factory of storeTargets) {
       const chat = (client: OpenAI, headers: Record<string, string>, user?: string) =>
         client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], ...(user ? { user } : {}) }, { headers }).withResponse();
       // The checkout key was issued with a default team and no `fixed`: its team is fixed.
-      const listed = (await (await fetch(`${api}/v1/keys`)).json()) as { id: string; defaults: object; fixed: object }[];
+      const listed = (await (await fetch(`${api}/v1/keys`, { headers: adminAuth() })).json()) as { id: string; defaults: object; fixed: object }[];
       assert.deepEqual(listed.find((k) => k.id === keyId)?.fixed, { team: 'payments' });
       const upstreamBefore = fakeOpenAi.requests.length;
       await assert.rejects(
@@ -390,7 +390,7 @@ for (const factory of storeTargets) {
 
       // An admin fixes the customer too (PATCH keeps the key); the OpenAI `user` field no longer books elsewhere.
       const tenant = await post('/v1/keys', { name: 'tenant-acme', defaults: { team: 'payments', feature: 'assistant' } });
-      const patch = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fixed: { team: 'payments', customer: 'acme' } }) });
+      const patch = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify({ fixed: { team: 'payments', customer: 'acme' } }) });
       assert.equal(patch.status, 200);
       assert.deepEqual(((await patch.json()) as { fixed: object }).fixed, { team: 'payments', customer: 'acme' });
       const audit = await running.stores.dataSource.query(`SELECT details FROM tollgate.audit_log WHERE action = 'virtual_key.update' AND entity_id = $1`, [tenant.id]);
@@ -401,7 +401,7 @@ for (const factory of storeTargets) {
       const tenantRow = await row(byUser.response.headers.get('x-tollgate-request-id'));
       assert.deepEqual([tenantRow.team, tenantRow.customer, tenantRow.feature], ['payments', 'acme', 'assistant']);
       await assert.rejects(chat(tenantClient, { 'x-tollgate-customer': 'victim-corp' }), (error: unknown) => error instanceof OpenAI.PermissionDeniedError && error.param === 'x-tollgate-customer');
-      const conflicting = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ defaults: { team: 'growth' } }) });
+      const conflicting = await fetch(`${api}/v1/keys/${tenant.id}`, { method: 'PATCH', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify({ defaults: { team: 'growth' } }) });
       assert.equal(conflicting.status, 400);
       assert.match(JSON.stringify(await conflicting.json()), /defaults\.team/);
 

@@ -6,6 +6,7 @@ import { proxyChannelToken } from '@tollgate/auth';
 import { CredentialCipher } from '@tollgate/core';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { StoreTarget, storeTargets } from '../support/test-env';
+import { adminAuth } from '../support/api-auth';
 
 /**
  * TOLLGATE_SECRET_KEY rotation as the README describes it: credentials stored under the old key; a start with the new
@@ -25,7 +26,7 @@ for (const factory of storeTargets) {
       const running = await launch({ ...target.env, TOLLGATE_SECRET_KEY: oldKey }, [apiStarter]);
       try {
         const post = async (path: string, body: unknown) => {
-          const res = await fetch(`${running.urls.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+          const res = await fetch(`${running.urls.api}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
           assert.ok(res.status < 300, `${path}: ${res.status} ${await res.clone().text()}`);
           return (await res.json()) as { id: string };
         };
