@@ -14,6 +14,7 @@ import { FakeS3Server } from '../support/fake-s3.server';
 import { FakeAzureBlobServer } from '../support/fake-azure-blob.server';
 import { FakeBigQueryServer } from '../support/fake-bigquery.server';
 import { sharedDataset } from '../support/shared-datasets';
+import { adminAuth } from '../support/api-auth';
 
 /**
  * Export runs as the clouds deliver them: a restated export beside (or after) the original never doubles a period.
@@ -85,7 +86,7 @@ for (const factory of storeTargets) {
     });
 
     const json = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method, headers: adminAuth({ 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as any };
     };
     const billed = async (sourceId: string) => {

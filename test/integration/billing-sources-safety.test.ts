@@ -15,6 +15,7 @@ import { QueueName } from '@tollgate/storage';
 import { QueueEvents } from 'bullmq';
 import { StoreTarget, storeTargets, tempDir } from '../support/test-env';
 import { sharedDataset } from '../support/shared-datasets';
+import { adminAuth } from '../support/api-auth';
 
 /**
  * Billing sources and uploads against careless and hostile input: a source by id or name (an unknown id is a 404),
@@ -66,11 +67,11 @@ for (const factory of storeTargets) {
     });
 
     const json = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${api}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method, headers: adminAuth({ 'content-type': 'application/json' }), body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as any };
     };
     const upload = async (query: string, body: Buffer | string, contentType = 'text/csv') => {
-      const res = await fetch(`${api}/v1/billing/uploads?${query}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      const res = await fetch(`${api}/v1/billing/uploads?${query}`, { method: 'POST', headers: adminAuth({ 'content-type': contentType }), body });
       return { status: res.status, body: (await res.json()) as any };
     };
     const ledger = async (sourceId: string) => {
@@ -129,7 +130,7 @@ for (const factory of storeTargets) {
           controller.close();
         },
       });
-      const streamed = await fetch(`${api}/v1/billing/uploads?source=limits&filename=big.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: chunked, duplex: 'half' } as RequestInit);
+      const streamed = await fetch(`${api}/v1/billing/uploads?source=limits&filename=big.csv`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body: chunked, duplex: 'half' } as RequestInit);
       assert.equal(streamed.status, 413);
 
       const empty = await upload('source=limits&filename=empty.csv', '');

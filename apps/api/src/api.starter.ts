@@ -5,7 +5,7 @@ import { AuthBootstrapNotice, AuthBootstrapService } from '@tollgate/auth';
 import { NestLoggerAdapter, ShutdownCoordinator } from '@tollgate/core';
 import { PRICING_ENTITIES } from '@tollgate/pricing';
 import { BILLING_ENTITIES } from '@tollgate/billing';
-import { AppStarter, serverUrl } from '@tollgate/runtime';
+import { AppStarter, serverUrl, applyServerLimits, serverLimitsOf } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { ApiModule } from './api.module';
 import { applyHttpSecurity } from './http/http-security.setup';
@@ -56,6 +56,7 @@ export function createApiStarter(options: ApiStarterOptions = {}): AppStarter {
         await app.close();
         throw error;
       }
+      applyServerLimits(app.getHttpServer(), serverLimitsOf(stores.config));
       await app.listen(stores.config.API_PORT, stores.config.HOST);
       shutdown.register('accept', 'api', () => app.close());
       const url = serverUrl(app.getHttpServer());

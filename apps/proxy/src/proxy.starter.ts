@@ -7,7 +7,7 @@ import { ClickHouseSink, CollectorSink, ProxyMetrics, TelemetrySink, TelemetrySp
 import { PRICING_ENTITIES, PriceOverrideRepository, PricingService, PushedPriceOverrideSource } from '@tollgate/pricing';
 import { AdapterRegistry, CatalogueSource, PostgresCatalogueSource, ProviderCatalogue } from '@tollgate/providers';
 import { FallbackPolicy, TargetSelector } from '@tollgate/routing';
-import { AppStarter, closeServer, serverUrl } from '@tollgate/runtime';
+import { AppStarter, closeServer, serverUrl, applyServerLimits, serverLimitsOf } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';
 import { createProxyServer } from './proxy.server';
@@ -111,6 +111,7 @@ export async function startProxy(stores: Stores, shutdown: ShutdownCoordinator, 
   // away and prices come from memory, so a store outage must not take it out of a load balancer (invariant 5). In the
   // all-in-one process the same /readyz also stands for the api's stores.
   const server = createProxyServer(stores, context, { catalogue: { mode: remote ? 'api' : 'postgres', probe: () => catalogue.assertLoaded() } }, remote ? ['catalogue'] : undefined);
+  applyServerLimits(server, serverLimitsOf(stores.config));
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', reject);
     server.listen(stores.config.PROXY_PORT, stores.config.HOST, () => resolvePromise());

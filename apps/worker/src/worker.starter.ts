@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { NestLoggerAdapter, ShutdownCoordinator } from '@tollgate/core';
 import { PRICING_ENTITIES } from '@tollgate/pricing';
 import { BILLING_ENTITIES } from '@tollgate/billing';
-import { AppStarter, serverUrl } from '@tollgate/runtime';
+import { AppStarter, serverUrl, applyServerLimits, serverLimitsOf } from '@tollgate/runtime';
 import { Stores } from '@tollgate/storage';
 import { WorkerModule } from './worker.module';
 
@@ -14,6 +14,7 @@ export const workerStarter: AppStarter = {
   entities: [...PRICING_ENTITIES, ...BILLING_ENTITIES],
   async start(stores: Stores, shutdown: ShutdownCoordinator) {
     const app = await NestFactory.create<NestExpressApplication>(WorkerModule.forStores(stores), { logger: new NestLoggerAdapter() });
+    applyServerLimits(app.getHttpServer(), serverLimitsOf(stores.config));
     await app.listen(stores.config.WORKER_PORT, stores.config.HOST);
     // app.close() runs the processors' shutdown hooks, which wait for their active jobs.
     shutdown.register('accept', 'worker', () => app.close());

@@ -1,3 +1,3 @@
 export { healthController } from './health.controller';
-export { closeServer, serverUrl } from './http-server';
+export { applyServerLimits, closeServer, serverLimitsOf, serverUrl, type ServerLimits } from './http-server';
 export { launch, runMain, type AppStarter, type RunningProcess } from './process.launcher';

@@ -95,6 +95,12 @@ export const configSchema = z.object({
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
   /** How long SIGTERM waits for in-flight work before giving up. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(15000),
+  /** Time a client has to send a request's headers to api, proxy or worker (slow clients cannot hold sockets). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
+  /** Time a client has to send a whole request, body included (a large billing upload over a slow link needs minutes). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
+  /** Open connections each server accepts at most; further ones are dropped at accept. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(4096),
   /** Largest billing upload accepted (bytes); a bigger body is refused with 413 while it streams, before it is written past this. */
   BILLING_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1).default(1024 * 1024 * 1024),
   /**
