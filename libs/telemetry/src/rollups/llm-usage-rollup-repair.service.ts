@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Logger } from '@tollgate/core';
+import { llmRequestsWriteGate } from './llm-requests-write.gate';
 import { LLM_USAGE_ROLLUPS, rollupRebuildSql, UsageRollup } from './llm-usage-rollups';
 
 /** What one repair found and did. */
@@ -36,14 +37,19 @@ const FIGURES = `toString(requests) AS requests, toString(error_requests) AS err
  * then replaces the partition atomically, so a reader never sees a half-rebuilt month.
  *
  * Run it while nothing writes `llm_requests` (the writer runs it between its batches): rows inserted during a rebuild
- * would be replaced away and found again by the next check.
+ * would be replaced away: in this process the write gate (`llm-requests-write.gate.ts`) holds every writer's INSERTs
+ * off while a repair runs, and repairs run one after the other; another process's rows would be found by its next check.
  */
 export class LlmUsageRollupRepairService {
   private readonly logger = new Logger('telemetry-rollup-repair');
 
   constructor(private readonly client: ClickHouseClient) {}
 
-  async repair(days?: string[]): Promise<RollupRepairResult> {
+  repair(days?: string[]): Promise<RollupRepairResult> {
+    return llmRequestsWriteGate.exclusive(() => this.repairNow(days));
+  }
+
+  private async repairNow(days?: string[]): Promise<RollupRepairResult> {
     if (days && days.length === 0) return { checkedDays: 0, reindexedDays: [], rebuiltDays: {} };
     const started = Date.now();
     const raw = await this.rawFigures(days);

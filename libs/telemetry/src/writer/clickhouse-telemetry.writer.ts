@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Logger, UnavailableError } from '@tollgate/core';
 import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
+import { llmRequestsWriteGate } from '../rollups/llm-requests-write.gate';
 import { LlmUsageRollupRepairService, RollupRepairResult } from '../rollups/llm-usage-rollup-repair.service';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
 import { addPreviousWrites, BatchPlan, keepLatestPerRequest, LlmRequestDedupLookup, planBatch, StoredVersion } from './llm-request-dedup.lookup';
@@ -268,6 +269,8 @@ export class ClickHouseTelemetryWriter {
       await previous.decided;
       const repeated = keepLatestPerRequest(entries, chosen);
       const unique = [...chosen.values()];
+      // A repair (this writer's or another's in this process) may re-index ids after this lookup: then it is asked again.
+      const generation = llmRequestsWriteGate.generation;
       const lookupStarted = Date.now();
       let stored = this.opts.dedupe ? await this.dedup.storedVersions(unique.map((e) => e.row)) : new Map<string, StoredVersion>();
       lookupMs = Date.now() - lookupStarted;
@@ -275,22 +278,25 @@ export class ClickHouseTelemetryWriter {
       plan = planBatch(unique, repeated, stored);
       plan.body = await encodeTabSeparatedInSlices(plan.toWrite.map((w) => w.row));
       const before = await previous.settled;
-      // Between batches: the previous one has settled and this one has not inserted. A re-indexed day changes the lookup.
-      const repaired = await this.repairPending(false).catch(() => undefined);
-      if (this.opts.dedupe) {
-        if (!before || (repaired?.reindexedDays.length ?? 0) > 0) {
-          const again = Date.now();
-          stored = await this.dedup.storedVersions(unique.map((e) => e.row));
-          lookupMs += Date.now() - again;
-          plan = planBatch(unique, repeated, stored);
-        } else if (addPreviousWrites(unique, stored, before)) {
-          plan = planBatch(unique, repeated, stored);
+      // Between batches: the previous one has settled and this one has not inserted.
+      await this.repairPending(false).catch(() => undefined);
+      // From the last look at the answer to the end of the INSERT no repair runs in this process (the gate).
+      await llmRequestsWriteGate.shared(async () => {
+        if (this.opts.dedupe) {
+          if (!before || llmRequestsWriteGate.generation !== generation) {
+            const again = Date.now();
+            stored = await this.dedup.storedVersions(unique.map((e) => e.row));
+            lookupMs += Date.now() - again;
+            plan = planBatch(unique, repeated, stored);
+          } else if (addPreviousWrites(unique, stored, before)) {
+            plan = planBatch(unique, repeated, stored);
+          }
         }
-      }
-      decide();
-      const rows = plan.toWrite.map((w) => w.row);
-      insertStarted = Date.now();
-      if (rows.length) await this.insertRows(rows, plan.body ?? (await encodeTabSeparatedInSlices(rows)));
+        decide();
+        const rows = plan!.toWrite.map((w) => w.row);
+        insertStarted = Date.now();
+        if (rows.length) await this.insertRows(rows, plan!.body ?? (await encodeTabSeparatedInSlices(rows)));
+      });
     } catch (error) {
       decide();
       const err = error instanceof Error ? error : new Error(String(error));
