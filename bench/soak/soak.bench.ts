@@ -184,7 +184,8 @@ async function main() {
   const kill = await killWindow();
   process.stdout.write(
     `kill -9 under load after 3 s: ${kill.answered} answered, ${kill.rows} stored after restart and spool replay ` +
-      `(rollup requests ${kill.rollupRequests}, ${kill.rollupRequests === kill.rows ? 'equal to raw' : 'DIFFERS from raw'}): ${kill.lost} answered requests lost ` +
+      `(rollup requests ${kill.rollupRequests}, ${kill.rollupRequests === kill.rows ? 'equal to raw' : 'DIFFERS from raw'}): ${kill.lost} answered requests lost, ` +
+      `${((kill.lost / (kill.answered / 3)) * 1000).toFixed(0)} ms of answers ` +
       `(figure to beat from issue 19: 25-48 of ~1,000 answered per kill at a 50 ms spool fsync cadence)\n`,
   );
 }
