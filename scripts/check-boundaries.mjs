@@ -61,6 +61,8 @@ export const TABLE_OWNERS = {
     llm_usage_daily_mv: 'telemetry',
     llm_usage_daily_customer: 'telemetry',
     llm_usage_daily_customer_mv: 'telemetry',
+    llm_request_ids: 'telemetry',
+    llm_request_ids_mv: 'telemetry',
     billing_lines: 'billing',
     billing_lines_staging: 'billing',
     gpu_allocations: 'billing',

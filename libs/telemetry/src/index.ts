@@ -26,6 +26,7 @@ export {
 export { LATENCY_BUCKETS, latencyBucket, latencyBucketSql } from './usage/latency-histogram';
 export { USAGE_DIMENSIONS, USAGE_GRAINS, limitUsageQueryToTeams, parseUsageQuery } from './usage/usage-query';
 export { TOKEN_CLASSES, UsageQueryService, usageToCsv, type UsageRow } from './usage/usage-query.service';
+export { LlmUsageRollupRepairService, type RollupRepairResult } from './rollups/llm-usage-rollup-repair.service';
 export { ClickHouseTelemetryWriter, TelemetryWriteError } from './writer/clickhouse-telemetry.writer';
 export { dedupLookupSql, type DedupLookupParams } from './writer/llm-request-dedup.lookup';
 export { LLM_REQUEST_COLUMNS, encodeTabSeparated } from './writer/llm-request.tsv';

@@ -9,7 +9,7 @@ import { UsageController } from './usage.controller';
 
 export const TELEMETRY_PRICING = Symbol('TELEMETRY_PRICING');
 
-/** Owns the writer's and the pricing snapshot's lifetimes: pricing started at boot, writer flushed at shutdown. */
+/** Owns the writer's and the pricing snapshot's lifetimes: pricing started and rollups repaired at boot, writer flushed at shutdown. */
 class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     @Inject(ClickHouseTelemetryWriter) private readonly writer: ClickHouseTelemetryWriter,
@@ -19,6 +19,9 @@ class TelemetryLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     await this.pricing.start();
+    // Rollups that a crash left behind the raw table are rebuilt in the background before the first batch is written
+    // (usage reads are exact once it is done); a failure is logged by the writer and the repair tried again later.
+    void this.writer.reconcile().catch(() => undefined);
   }
 
   /** After the HTTP server stopped accepting: write what is buffered (rejects, and is logged, if it cannot). */

@@ -40,6 +40,12 @@ const variants: Record<string, unknown>[] = [
   { ts: '2026-11-20T10:15:00.123z' },
   { ts: '2026-11-20T10:15:00.123+01:00' },
   { ts: '2026-11-20 10:15:00Z' },
+  { ts: '1800-01-01T00:00:00Z' },
+  { ts: '2019-12-31T23:59:59.999Z' },
+  { ts: '2020-01-01T00:00:00.000Z' },
+  { ts: '9999-12-31T23:59:59Z' },
+  { ts: new Date(Date.now() + 23 * 3600_000).toISOString() },
+  { ts: new Date(Date.now() + 25 * 3600_000).toISOString() },
   { request_id: '' },
   { request_id: 'x'.repeat(129) },
   { status: 200.5 },
@@ -75,6 +81,14 @@ const variants: Record<string, unknown>[] = [
   { output_tokens: 5.5 },
   { image_tokens: 11 },
   { input_tokens: 2 ** 40, output_tokens: 2 ** 33 },
+  { input_tokens: 1_000_000_000, output_tokens: 1_000_000_000 },
+  { input_tokens: 1_000_000_001 },
+  { estimated_cost: '999999999.999999999999' },
+  { estimated_cost: '1000000000' },
+  { estimated_cost: '-1000000000.5' },
+  { estimated_cost: '00000000000123.5' },
+  { estimated_cost: '12345678901234567890123456' },
+  { provider_cost: '12345678901234567890123456789' },
   { ttft_ms: 7 },
   { provider_cost: '0.1', price_ref: 'p' },
   { price_ref: 5 },
@@ -107,7 +121,7 @@ describe('telemetry event fast path', () => {
   });
 
   it('takes every plain UTC timestamp, leap days included', () => {
-    for (const ts of ['2026-11-20T10:15:00.123Z', '2026-11-20T10:15:00Z', '2024-02-29T23:59:59.999Z', '2000-02-29T00:00:00Z', '2026-12-31T23:59:59Z']) {
+    for (const ts of ['2026-11-20T10:15:00.123Z', '2026-11-20T10:15:00Z', '2024-02-29T23:59:59.999Z', '2020-02-29T00:00:00Z', '2026-01-31T23:59:59Z']) {
       assert.equal(fastParseTelemetryEvent({ ...base, ts })?.ts, ts, ts);
     }
   });

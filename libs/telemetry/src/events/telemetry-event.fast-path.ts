@@ -1,3 +1,4 @@
+import { MAX_EVENT_TOKENS, MAX_MONEY_INTEGER_DIGITS, maxEventTsMs, moneyIntegerDigits } from './telemetry-event.bounds';
 import type { TelemetryEvent } from './telemetry-event.schema';
 
 const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)$/;
@@ -5,7 +6,8 @@ const CURRENCY = /^[A-Z]{3}$/;
 const U32 = 4_294_967_295;
 
 const isInt = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const money = (v: unknown) => v === undefined || (typeof v === 'string' && DECIMAL.test(v) && v.replace(/^[-+]?0*/, '').replace('.', '').length <= 38);
+const money = (v: unknown) =>
+  v === undefined || (typeof v === 'string' && DECIMAL.test(v) && v.replace(/^[-+]?0*/, '').replace('.', '').length <= 38 && moneyIntegerDigits(v) <= MAX_MONEY_INTEGER_DIGITS);
 /** A label: absent means '' (the schema's default); `null` marks one the fast path must leave to the schema. */
 const label = (v: unknown): string | null => (v === undefined ? '' : typeof v === 'string' && v.length <= 256 ? v : null);
 /**
@@ -27,7 +29,7 @@ function plainTags(v: unknown): Record<string, string> | null {
   return tags;
 }
 /** A token count: absent means 0; -1 marks one the fast path must leave to the schema. */
-const count = (v: unknown): number => (v === undefined ? 0 : isInt(v, 0, Number.MAX_SAFE_INTEGER) ? v : -1);
+const count = (v: unknown): number => (v === undefined ? 0 : isInt(v, 0, MAX_EVENT_TOKENS) ? v : -1);
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 /** The digit at `i` as a number, or NaN if it is not a digit. */
@@ -37,9 +39,21 @@ const digit = (s: string, i: number) => {
 };
 
 /**
+ * The last day (`YYYY-MM-DD`, exclusive) the fast path takes, recomputed once a minute: the schema's window ends a day
+ * after now, so a timestamp on an earlier UTC date is always inside it; one on that date takes the schema path,
+ * which checks to the millisecond.
+ */
+let fastDayLimit = { day: '', until: 0 };
+function fastPathDayLimit(): string {
+  const now = Date.now();
+  if (now >= fastDayLimit.until) fastDayLimit = { day: new Date(maxEventTsMs(now) - 60_000).toISOString().slice(0, 10), until: now + 60_000 };
+  return fastDayLimit.day;
+}
+
+/**
  * `YYYY-MM-DDThh:mm:ss[.mmm]Z` naming a real instant — exactly the UTC strings that survive a round trip through
- * Date (checked character by character: parsing a Date per event was a tenth of the collector's time). Anything else
- * takes the schema path.
+ * Date (checked character by character: parsing a Date per event was a tenth of the collector's time) — from 2020 on
+ * and on a date before `fastPathDayLimit()`. Anything else takes the schema path.
  */
 function plainUtcTimestamp(ts: unknown): ts is string {
   if (typeof ts !== 'string') return false;
@@ -55,9 +69,9 @@ function plainUtcTimestamp(ts: unknown): ts is string {
   const minute = digit(ts, 14) * 10 + digit(ts, 15);
   const second = digit(ts, 17) * 10 + digit(ts, 18);
   // NaN (a non-digit) fails every comparison below.
-  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && year >= 0)) return false;
+  if (!(month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && year >= 2020)) return false;
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
+  return day <= DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0) && ts.slice(0, 10) < fastPathDayLimit();
 }
 
 /**

@@ -1,18 +1,27 @@
 import { z } from 'zod';
 import { FieldProblem, zodProblems } from '@tollgate/core';
 import { TOKEN_USAGE_FIELDS, usageProblems, type TokenUsageField } from '@tollgate/pricing';
+import { eventTimeProblem, MAX_EVENT_TOKENS, MAX_MONEY_INTEGER_DIGITS, moneyIntegerDigits } from './telemetry-event.bounds';
 import { fastParseTelemetryEvent } from './telemetry-event.fast-path';
 
 const MAX_LABEL = 256;
 const label = z.string().max(MAX_LABEL).default('');
-const tokens = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0);
+const tokens = z.number().int().min(0).max(MAX_EVENT_TOKENS).default(0);
 /** The token counts: pricing's TokenUsage fields, flat on the event under the same names (absent = 0). */
 const tokenFields = Object.fromEntries(TOKEN_USAGE_FIELDS.map((field) => [field, tokens])) as Record<TokenUsageField, typeof tokens>;
 /** Money travels as a decimal string so no float ever touches it (a JSON number would). */
 const decimalString = z
   .string()
   .regex(/^[-+]?(\d+\.?\d*|\.\d+)$/, 'must be a decimal string such as "0.000123" (no exponent, no float)')
-  .refine((v) => v.replace(/^[-+]/, '').replace('.', '').replace(/^0+/, '').length <= 38, 'more digits than Decimal(38, 12) holds');
+  .refine((v) => v.replace(/^[-+]/, '').replace('.', '').replace(/^0+/, '').length <= 38, 'more digits than Decimal(38, 12) holds')
+  .refine((v) => moneyIntegerDigits(v) <= MAX_MONEY_INTEGER_DIGITS, `must be less than 10^${MAX_MONEY_INTEGER_DIGITS} in absolute value`);
+/** An ISO-8601 instant inside the accepted window (telemetry-event.bounds.ts). */
+const eventTime = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 timestamp with a zone, e.g. 2026-11-21T10:00:00.123Z' })
+  .superRefine((v, ctx) => {
+    const problem = eventTimeProblem(Date.parse(v));
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** One upstream try of a request; the event folds them into a summary so a fallback chain stays visible. */
 export const attemptSummarySchema = z.object({
@@ -39,7 +48,7 @@ export type AttemptSummary = z.infer<typeof attemptSummarySchema>;
  */
 export const telemetryEventSchema = z.object({
   request_id: z.string().min(1).max(128),
-  ts: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp with a zone, e.g. 2026-11-21T10:00:00.123Z' }),
+  ts: eventTime,
   feature: label,
   customer: label,
   team: label,

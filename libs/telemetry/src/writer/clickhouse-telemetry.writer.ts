@@ -2,6 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Logger, UnavailableError } from '@tollgate/core';
 import { insertRawBody } from '@tollgate/storage';
 import { LlmRequestRow } from '../events/llm-request.row';
+import { llmRequestsWriteGate } from '../rollups/llm-requests-write.gate';
+import { LlmUsageRollupRepairService, RollupRepairResult } from '../rollups/llm-usage-rollup-repair.service';
 import { isOversizedError, isTransientError } from './clickhouse-error.classifier';
 import { addPreviousWrites, BatchPlan, keepLatestPerRequest, LlmRequestDedupLookup, planBatch, StoredVersion } from './llm-request-dedup.lookup';
 import { encodeTabSeparated, encodeTabSeparatedInSlices, LLM_REQUEST_COLUMNS } from './llm-request.tsv';
@@ -102,6 +104,13 @@ export class ClickHouseTelemetryWriter {
   private unreported: { rows: LlmRequestRow[]; error: Error }[] = [];
   private closed = false;
   private readonly counters: TelemetryWriterStats = { written: 0, duplicates: 0, restated: 0, batches: 0, retries: 0, failedRows: 0, pendingRows: 0 };
+  private readonly repairer: LlmUsageRollupRepairService;
+  /** Compare every day before the next batch (a new writer: the last process may have died mid-insert). */
+  private repairAllDays = true;
+  /** Days of rows whose INSERT failed at least once: part of it may have landed in raw or in some rollups. */
+  private readonly suspectDays = new Set<string>();
+  /** A repair that failed is tried again before a batch no sooner than this (ms since epoch). */
+  private nextRepairAt = 0;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -121,6 +130,30 @@ export class ClickHouseTelemetryWriter {
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     };
     this.dedup = new LlmRequestDedupLookup(client, this.table, (what, op) => this.withRetry(what, op));
+    this.repairer = new LlmUsageRollupRepairService(client);
+  }
+
+  /**
+   * Compares every day of the rollups (and the id index) with the raw table and rebuilds those that disagree, between
+   * batches. A writer does it by itself before its first batch; the api calls this at start so that usage reads are
+   * exact before any telemetry arrives. Rejects if the repair failed (it is tried again before a later batch).
+   */
+  reconcile(): Promise<RollupRepairResult | undefined> {
+    this.repairAllDays = true;
+    this.nextRepairAt = 0;
+    const previous = this.last;
+    let outcome!: Promise<RollupRepairResult | undefined>;
+    const settled = previous.settled.then(() => {
+      outcome = this.repairPending(true);
+      return outcome.then(() => new Map<string, Entry>(), () => new Map<string, Entry>());
+    });
+    const handle: BatchHandle = { decided: settled.then(() => undefined), settled };
+    this.last = handle;
+    void settled.then(() => {
+      if (this.last === handle) this.last = this.idle;
+    });
+    this.chain = settled.then(() => undefined);
+    return settled.then(() => outcome);
   }
 
   stats(): TelemetryWriterStats {
@@ -170,7 +203,12 @@ export class ClickHouseTelemetryWriter {
     if (this.closed) return this.chain;
     const done = this.flush();
     this.closed = true;
-    await done;
+    try {
+      await done;
+    } finally {
+      // A batch that failed part-way leaves its days to repair; do it before the process goes.
+      if (this.suspectDays.size) await this.repairPending(false).catch(() => undefined);
+    }
   }
 
   private assertOpen(): void {
@@ -231,6 +269,8 @@ export class ClickHouseTelemetryWriter {
       await previous.decided;
       const repeated = keepLatestPerRequest(entries, chosen);
       const unique = [...chosen.values()];
+      // A repair (this writer's or another's in this process) may re-index ids after this lookup: then it is asked again.
+      const generation = llmRequestsWriteGate.generation;
       const lookupStarted = Date.now();
       let stored = this.opts.dedupe ? await this.dedup.storedVersions(unique.map((e) => e.row)) : new Map<string, StoredVersion>();
       lookupMs = Date.now() - lookupStarted;
@@ -238,20 +278,25 @@ export class ClickHouseTelemetryWriter {
       plan = planBatch(unique, repeated, stored);
       plan.body = await encodeTabSeparatedInSlices(plan.toWrite.map((w) => w.row));
       const before = await previous.settled;
-      if (this.opts.dedupe) {
-        if (!before) {
-          const again = Date.now();
-          stored = await this.dedup.storedVersions(unique.map((e) => e.row));
-          lookupMs += Date.now() - again;
-          plan = planBatch(unique, repeated, stored);
-        } else if (addPreviousWrites(unique, stored, before)) {
-          plan = planBatch(unique, repeated, stored);
+      // Between batches: the previous one has settled and this one has not inserted.
+      await this.repairPending(false).catch(() => undefined);
+      // From the last look at the answer to the end of the INSERT no repair runs in this process (the gate).
+      await llmRequestsWriteGate.shared(async () => {
+        if (this.opts.dedupe) {
+          if (!before || llmRequestsWriteGate.generation !== generation) {
+            const again = Date.now();
+            stored = await this.dedup.storedVersions(unique.map((e) => e.row));
+            lookupMs += Date.now() - again;
+            plan = planBatch(unique, repeated, stored);
+          } else if (addPreviousWrites(unique, stored, before)) {
+            plan = planBatch(unique, repeated, stored);
+          }
         }
-      }
-      decide();
-      const rows = plan.toWrite.map((w) => w.row);
-      insertStarted = Date.now();
-      if (rows.length) await this.insertRows(rows, plan.body ?? (await encodeTabSeparatedInSlices(rows)));
+        decide();
+        const rows = plan!.toWrite.map((w) => w.row);
+        insertStarted = Date.now();
+        if (rows.length) await this.insertRows(rows, plan!.body ?? (await encodeTabSeparatedInSlices(rows)));
+      });
     } catch (error) {
       decide();
       const err = error instanceof Error ? error : new Error(String(error));
@@ -294,11 +339,53 @@ export class ClickHouseTelemetryWriter {
     }
   }
 
+  /**
+   * Runs the repair owed (every day once per writer, or the suspect days) when the table has rollups to repair and
+   * nothing is being inserted (called between batches). Resolves with what it did, or undefined if nothing was owed;
+   * rejects if it failed, leaving it owed (tried again before a batch after a minute, or on `reconcile()`).
+   */
+  private async repairPending(force: boolean): Promise<RollupRepairResult | undefined> {
+    if (!this.repairAllDays && this.suspectDays.size === 0) return undefined;
+    if (!force && Date.now() < this.nextRepairAt) return undefined;
+    if (!this.opts.dedupe || !(await this.dedup.hasIdIndex())) {
+      this.repairAllDays = false;
+      this.suspectDays.clear();
+      return undefined;
+    }
+    const days = this.repairAllDays ? undefined : [...this.suspectDays];
+    try {
+      const result = await this.repairer.repair(days);
+      this.repairAllDays = false;
+      for (const day of days ?? []) this.suspectDays.delete(day);
+      if (!days) this.suspectDays.clear();
+      return result;
+    } catch (error) {
+      this.nextRepairAt = Date.now() + 60_000;
+      this.logger.error('rollup repair failed; tried again before a later batch', { error });
+      throw error;
+    }
+  }
+
   /** `body` is `rows` encoded; a batch the server finds too large is re-encoded in halves. */
   private async insertRows(rows: LlmRequestRow[], body: Buffer): Promise<void> {
     try {
-      await this.withRetry('insert', () =>
-        insertRawBody(this.client, {
+      await this.withRetry('insert', () => this.insertOnce(rows, body));
+    } catch (error) {
+      if (rows.length > 1 && isOversizedError(error)) {
+        this.logger.warn('telemetry batch too large for the server, splitting', { rows: rows.length });
+        const mid = rows.length >> 1;
+        const halves = [rows.slice(0, mid), rows.slice(mid)];
+        for (const half of halves) await this.insertRows(half, encodeTabSeparated(half));
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** One INSERT attempt; a failed one leaves its days suspect, since ClickHouse may have stored it in part. */
+  private async insertOnce(rows: LlmRequestRow[], body: Buffer): Promise<void> {
+    try {
+      await insertRawBody(this.client, {
           table: this.table,
           columns: LLM_REQUEST_COLUMNS,
           format: 'TabSeparated',
@@ -308,16 +395,9 @@ export class ClickHouseTelemetryWriter {
           // priority (nice 19, restored after the query): with an embedded ClickHouse they share the cores with the
           // requests being served, and a request must not wait behind telemetry of earlier ones.
           settings: { date_time_input_format: 'basic', parallel_view_processing: 1, os_thread_priority: '19' },
-        }),
-      );
+        });
     } catch (error) {
-      if (rows.length > 1 && isOversizedError(error)) {
-        this.logger.warn('telemetry batch too large for the server, splitting', { rows: rows.length });
-        const mid = rows.length >> 1;
-        const halves = [rows.slice(0, mid), rows.slice(mid)];
-        for (const half of halves) await this.insertRows(half, encodeTabSeparated(half));
-        return;
-      }
+      for (const row of rows) this.suspectDays.add(row.ts.slice(0, 10));
       throw error;
     }
   }

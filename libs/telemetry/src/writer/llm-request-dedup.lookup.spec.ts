@@ -49,6 +49,17 @@ describe('de-dup decisions', () => {
     assert.equal(plan.restated, 1);
   });
 
+  it('takes a re-send with another ts for a duplicate, and writes a restatement at the stored ts', () => {
+    const shifted = (id: string, version: number) => ({ row: { ...row(id, version, '3'), ts: '2026-11-21 10:15:00.124' } });
+    const stored = new Map<string, StoredVersion>([
+      ['resent', { version: 1, estimated_cost: '1', provider_cost: '0', ts: '2026-11-20 10:15:00.123' }],
+      ['restated', { version: 1, estimated_cost: '1', provider_cost: '0', ts: '2026-11-20 10:15:00.123' }],
+    ]);
+    const plan = planBatch([shifted('resent', 1), shifted('restated', 2)], [], stored);
+    assert.deepEqual(ids(plan.duplicates), ['resent@1']);
+    assert.deepEqual(plan.toWrite.map((w) => [w.row.request_id, w.row.ts, w.row.prev_version]), [['restated', '2026-11-20 10:15:00.123', 1]]);
+  });
+
   it('completes a lookup with what the previous batch wrote, and says whether the answer changed', () => {
     const unique = [entry('a', 2), entry('b', 1)];
     const stored = new Map<string, StoredVersion>();
@@ -56,7 +67,7 @@ describe('de-dup decisions', () => {
     assert.equal(addPreviousWrites(unique, stored, nothingWritten), false);
     const written = new Map([['a', { stored: { ...row('a', 1, '2'), provider_cost: null } }]]);
     assert.equal(addPreviousWrites(unique, stored, written), true);
-    assert.deepEqual(stored.get('a'), { version: 1, estimated_cost: row('a', 1, '2').estimated_cost, provider_cost: '0' });
+    assert.deepEqual(stored.get('a'), { version: 1, estimated_cost: row('a', 1, '2').estimated_cost, provider_cost: '0', ts: '2026-11-20 10:15:00.123' });
     assert.equal(addPreviousWrites(unique, stored, written), false, 'a version already known changes nothing');
   });
 });

@@ -7,6 +7,8 @@ export interface StoredVersion {
   version: number;
   estimated_cost: string;
   provider_cost: string;
+  /** The stored row's ts (`YYYY-MM-DD hh:mm:ss.mmm`, UTC); a restatement is written at it, whatever the event says. */
+  ts?: string;
 }
 
 /** A row of a batch as the de-dup sees it; the writer's entries carry more (the caller's ticket), left alone here. */
@@ -57,19 +59,70 @@ export function dedupLookupSql(table: string): string {
 }
 
 /**
+ * The de-dup lookup by request_id alone (migration 0014's `llm_request_ids`, sorted by request_id): the latest stored
+ * version, money and ts of each of a batch's request_ids, whatever ts the batch's rows carry. Only the ids table's
+ * index is consulted, so the lookup does not grow with a day's rows either.
+ */
+export function idLookupSql(idsTable: string): string {
+  return `SELECT request_id, max(version) AS stored_version, argMax(estimated_cost, version) AS stored_cost,
+            argMax(provider_cost, version) AS stored_provider_cost, toString(argMax(ts, version)) AS stored_ts
+          FROM ${idsTable}
+          WHERE request_id IN (SELECT id FROM format(TabSeparated, 'id String', {ids:String}))
+          GROUP BY request_id`;
+}
+
+/** The id index of `llm_requests` (migration 0014); no other table has one. */
+export const LLM_REQUEST_IDS_TABLE = 'llm_request_ids';
+
+/** Whether `table` exists in the client's database. */
+export async function tableExists(client: ClickHouseClient, table: string): Promise<boolean> {
+  const rs = await client.query({
+    query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {table:String}',
+    query_params: { table },
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ n: string | number }>();
+  return Number(row?.n ?? 0) > 0;
+}
+
+/**
  * The writer's de-dup lookup against the table it writes: which of a batch's request_ids are stored already, and at
- * which version. The decisions built on the answer are the functions below.
+ * which version. `llm_requests` is looked up by id alone in its id index (`llm_request_ids`), so a re-send with
+ * another ts is found; another table, or `llm_requests` before migration 0014, within the batch's days and ts window
+ * (`dedupLookupSql`). The decisions built on the answer are the functions below.
  */
 export class LlmRequestDedupLookup {
+  /** The id index to ask, once found ('' = none: the ts-window lookup). */
+  private idsTable: Promise<string> | undefined;
+
   constructor(
     private readonly client: ClickHouseClient,
     private readonly table: string,
     private readonly retry: RetryRunner,
   ) {}
 
-  /** Latest stored version (and its money) of each request_id, looked up only on the days the rows fall on. */
+  /** Whether the table has an id index (and so the id lookup and the rollup repair apply); asked once. */
+  hasIdIndex(): Promise<boolean> {
+    return this.idIndex().then((t) => t !== '');
+  }
+
+  private idIndex(): Promise<string> {
+    if (this.table !== 'llm_requests') return Promise.resolve('');
+    if (!this.idsTable) {
+      // Remembered once found; until then asked again each time (the database may be migrated after we start).
+      this.idsTable = this.retry('lookup', () => tableExists(this.client, LLM_REQUEST_IDS_TABLE)).then((yes) => {
+        if (!yes) this.idsTable = undefined;
+        return yes ? LLM_REQUEST_IDS_TABLE : '';
+      });
+      this.idsTable.catch(() => (this.idsTable = undefined));
+    }
+    return this.idsTable;
+  }
+
+  /** Latest stored version (and its money and ts) of each request_id. */
   async storedVersions(rows: LlmRequestRow[]): Promise<Map<string, StoredVersion>> {
     const found = new Map<string, StoredVersion>();
+    const idsTable = await this.idIndex();
     const days = [...new Set(rows.map((r) => r.ts.slice(0, 10)))];
     let minTs = rows[0].ts;
     let maxTs = rows[0].ts;
@@ -86,14 +139,16 @@ export class LlmRequestDedupLookup {
         ids += line;
       }
       const result = await this.retry('lookup', async () => {
-        const rs = await this.client.query({
-          query: dedupLookupSql(this.table),
-          query_params: { days, ids, min_ts: minTs, max_ts: maxTs } satisfies DedupLookupParams,
-          format: 'JSONEachRow',
-        });
-        return rs.json<{ request_id: string; stored_version: string; stored_cost: string; stored_provider_cost: string }>();
+        const rs = await this.client.query(
+          idsTable
+            ? { query: idLookupSql(idsTable), query_params: { ids }, format: 'JSONEachRow' }
+            : { query: dedupLookupSql(this.table), query_params: { days, ids, min_ts: minTs, max_ts: maxTs } satisfies DedupLookupParams, format: 'JSONEachRow' },
+        );
+        return rs.json<{ request_id: string; stored_version: string; stored_cost: string; stored_provider_cost: string; stored_ts?: string }>();
       });
-      for (const r of result) found.set(r.request_id, { version: Number(r.stored_version), estimated_cost: r.stored_cost, provider_cost: r.stored_provider_cost });
+      for (const r of result) {
+        found.set(r.request_id, { version: Number(r.stored_version), estimated_cost: r.stored_cost, provider_cost: r.stored_provider_cost, ts: r.stored_ts });
+      }
     }
     return found;
   }
@@ -116,7 +171,11 @@ export function keepLatestPerRequest<E extends DedupEntry>(entries: E[], chosen:
   return repeated;
 }
 
-/** Splits unique rows into new ones, re-sends (stored at the same or a higher version) and restatements. */
+/**
+ * Splits unique rows into new ones, re-sends (stored at the same or a higher version, whatever their ts) and
+ * restatements. A restatement is written at the stored ts: the ts is part of the raw table's sorting key and decides
+ * the rollup bucket, so a newer version elsewhere would be a second request in both.
+ */
 export function planBatch<E extends DedupEntry>(unique: E[], repeated: E[], stored: Map<string, StoredVersion>): BatchPlan<E> {
   const plan: BatchPlan<E> = { toWrite: [], duplicates: [...repeated], restated: 0 };
   for (const entry of unique) {
@@ -127,7 +186,13 @@ export function planBatch<E extends DedupEntry>(unique: E[], repeated: E[], stor
       plan.duplicates.push(entry);
     } else {
       // A newer version of a stored request: carry the superseded money so rollups add only the difference.
-      const row = { ...entry.row, prev_version: existing.version, prev_estimated_cost: existing.estimated_cost, prev_provider_cost: existing.provider_cost };
+      const row = {
+        ...entry.row,
+        ts: existing.ts ?? entry.row.ts,
+        prev_version: existing.version,
+        prev_estimated_cost: existing.estimated_cost,
+        prev_provider_cost: existing.provider_cost,
+      };
       plan.toWrite.push({ entry, row });
       plan.restated++;
     }
@@ -144,7 +209,7 @@ export function addPreviousWrites(unique: DedupEntry[], stored: Map<string, Stor
   for (const entry of unique) {
     const row = written.get(entry.row.request_id)?.stored;
     if (row && row.version > (stored.get(row.request_id)?.version ?? 0)) {
-      stored.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0' });
+      stored.set(row.request_id, { version: row.version, estimated_cost: row.estimated_cost, provider_cost: row.provider_cost ?? '0', ts: row.ts });
       changed = true;
     }
   }
