@@ -24,7 +24,7 @@ async function main() {
     await admin.createDeployment(flaky.id, { model: 'gpt-4o-mini' });
     const backup = await admin.createProvider({ name: 'backup-openai', kind: 'openai_compatible', base_url: `${backupUrl}/v1`, credentials: { apiKey: 'sk-backup' } });
     await admin.createDeployment(backup.id, { model: 'gpt-4o-mini' });
-    key = (await admin.createVirtualKey({ name: 'soak', defaults: { feature: 'soak' } }, (d) => d as Record<string, string>)).key;
+    key = (await admin.createVirtualKey({ name: 'soak', defaults: { feature: 'soak' } }, (d) => ({ defaults: d as Record<string, string>, fixed: {} }))).key;
   }
   await proxy!.context.catalogue.refresh();
   const gc = (globalThis as { gc?: () => void }).gc;
