@@ -5,6 +5,7 @@ import { createProxyStarter, ProxyHandle } from '../../apps/proxy/src';
 import { launch, RunningProcess } from '@tollgate/runtime';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 import { FakeOpenAiServer } from '../support/fake-llm-openai.server';
+import { adminAuth } from '../support/api-auth';
 
 // Issue 19, item 7: ClickHouse refuses every insert while the all-in-one proxy serves. The proxy must keep answering,
 // keep the telemetry in its spool, and once ClickHouse takes inserts again deliver it: raw rows and rollups exact.
@@ -22,7 +23,7 @@ describe('ClickHouse refusing inserts under the all-in-one proxy', () => {
     await upstream.start();
     running = await launch(target.env, [apiStarter, createProxyStarter({ spoolDeliveryMs: 20 }, (h) => (proxy = h))]);
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${running.urls.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${running.urls.api}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
       const json = (await res.json()) as any;
       assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;

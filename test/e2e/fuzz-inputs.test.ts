@@ -11,6 +11,7 @@ import { COLLECTOR_TOKEN_FILE } from '@tollgate/auth';
 import { embeddedTarget, StoreTarget } from '../support/test-env';
 import { FakeOpenAiServer } from '../support/fake-llm-openai.server';
 import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { adminAuth } from '../support/api-auth';
 
 // Hostile and malformed input on every public body and parameter set (issue 19, item 7): whatever arrives, the answer
 // is a 2xx or a 4xx, never a 5xx (which tells a sender to retry what can never land), within seconds, and the
@@ -88,7 +89,7 @@ describe('fuzzed inputs on the embedded platform: no 5xx, no crash, no stall', (
     api = running.urls.api;
     collectorToken = readFileSync(join(loadConfig(target.env).TOLLGATE_DATA_DIR, COLLECTOR_TOKEN_FILE), 'utf8').trim();
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: adminAuth({ 'content-type': 'application/json' }), body: JSON.stringify(body) });
       const json = (await res.json()) as any;
       assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
       return json;
@@ -130,7 +131,7 @@ describe('fuzzed inputs on the embedded platform: no 5xx, no crash, no stall', (
     await fc.assert(
       fc.asyncProperty(usageQuery, async (pairs) => {
         const qs = new URLSearchParams(pairs).toString();
-        noServerError(`GET /v1/usage?${qs}`)(await send(`${api}/v1/usage?${qs}`));
+        noServerError(`GET /v1/usage?${qs}`)(await send(`${api}/v1/usage?${qs}`, { headers: adminAuth() }));
       }),
       { seed: SEED, numRuns: RUNS },
     );
@@ -140,7 +141,7 @@ describe('fuzzed inputs on the embedded platform: no 5xx, no crash, no stall', (
     await fc.assert(
       fc.asyncProperty(billingBody, fc.constantFrom('focus.csv', 'cur.csv', 'x.txt'), async (body, filename) => {
         noServerError(`POST /v1/billing/uploads ${JSON.stringify(body).slice(0, 200)}`)(
-          await send(`${api}/v1/billing/uploads?source=fuzz-upload&filename=${filename}`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body }),
+          await send(`${api}/v1/billing/uploads?source=fuzz-upload&filename=${filename}`, { method: 'POST', headers: adminAuth({ 'content-type': 'text/csv' }), body }),
         );
       }),
       { seed: SEED, numRuns: Math.round(RUNS / 2) },
@@ -161,7 +162,7 @@ describe('fuzzed inputs on the embedded platform: no 5xx, no crash, no stall', (
 
   it('still serves afterwards: health, a usage read and a proxied request', async () => {
     assert.equal((await send(`${api}/healthz`)).status, 200);
-    assert.equal((await send(`${api}/v1/usage?from=2026-11-01&to=2026-12-01&grain=day`)).status, 200);
+    assert.equal((await send(`${api}/v1/usage?from=2026-11-01&to=2026-12-01&grain=day`, { headers: adminAuth() })).status, 200);
     const chat = await send(`${proxy.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
