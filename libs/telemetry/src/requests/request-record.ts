@@ -1,19 +1,10 @@
 import { z } from 'zod';
 import { encodeCsv } from '@tollgate/core';
+import { TOKEN_USAGE_FIELDS } from '@tollgate/pricing';
 import { attemptSummarySchema } from '../events/telemetry-event.schema';
 
-/** The token classes a stored request carries, as `llm_requests` columns (pricing's TokenUsage). */
-export const REQUEST_TOKEN_CLASSES = [
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'cache_write_1h_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'audio_input_tokens',
-  'audio_output_tokens',
-  'image_tokens',
-] as const;
+/** The token classes a stored request carries: its `llm_requests` columns, pricing's TokenUsage fields. */
+export const REQUEST_TOKEN_CLASSES = TOKEN_USAGE_FIELDS;
 
 const money = z.string().regex(/^-?\d+\.\d{12}$/).describe('decimal string at 12 places, in `currency`');
 const count = z.number().int().min(0);
