@@ -93,6 +93,13 @@ const variants: Record<string, unknown>[] = [
   { provider_cost: '0.1', price_ref: 'p' },
   { price_ref: 5 },
   { unknown_field: 1 },
+  // null is not absent: the schema refuses it for a field with a default, so the fast path must too.
+  { rule_set_version: null },
+  { attempt: null },
+  { variant: null },
+  { service_tier: null },
+  { streamed: null },
+  { currency: null },
 ];
 
 describe('telemetry event fast path', () => {

@@ -180,18 +180,21 @@ function hasPlainUsage(o: Record<string, unknown>): boolean {
   );
 }
 
+const orDefault = (value: unknown, fallback: unknown): unknown => (value === undefined ? fallback : value);
+
 /** How the request went and what it cost: routing numbers, status, timings, money; no attempts (the schema's job). */
 function hasPlainOutcome(o: Record<string, unknown>): boolean {
-  const rsv = o.rule_set_version ?? 0;
-  const attempt = o.attempt ?? 1;
-  const variant = o.variant ?? '';
+  // A field with a default takes it only when absent: null is a value the schema refuses, so it fails here too.
+  const rsv = orDefault(o.rule_set_version, 0);
+  const attempt = orDefault(o.attempt, 1);
+  const variant = orDefault(o.variant, '');
   const status = o.status;
   const usageSource = o.usage_source;
-  const tier = o.service_tier ?? 'standard';
-  const streamed = o.streamed ?? false;
+  const tier = orDefault(o.service_tier, 'standard');
+  const streamed = orDefault(o.streamed, false);
   const ttft = o.ttft_ms;
   const latency = o.latency_ms;
-  const currency = o.currency ?? 'USD';
+  const currency = orDefault(o.currency, 'USD');
   const priceRef = o.price_ref;
   if (!isInt(rsv, 0, U32) || !isInt(attempt, 1, 255) || !isInt(status, 0, 999) || !isInt(latency, 0, U32)) return false;
   if (variant !== '' && variant !== 'control' && variant !== 'canary') return false;
