@@ -39,20 +39,12 @@ class AnthropicUsageAccumulator {
   }
 }
 
-/** Forwards an Anthropic SSE stream unchanged (`/v1/messages`), reading usage on the way. */
-export class AnthropicNativeStreamObserver implements StreamTranslator {
-  private readonly parser = new SseParser();
-  private readonly acc = new AnthropicUsageAccumulator();
-  private text = '';
+/** What both Anthropic stream readers share: the SSE parser, the usage read on the way, the text produced. */
+abstract class AnthropicStreamReader {
+  protected readonly parser = new SseParser();
+  protected readonly acc = new AnthropicUsageAccumulator();
+  protected text = '';
 
-  push(chunk: Buffer): Buffer {
-    this.observe(this.parser.push(chunk));
-    return chunk;
-  }
-  end(): string {
-    this.observe(this.parser.end());
-    return '';
-  }
   get usage() {
     return this.acc.usage;
   }
@@ -67,6 +59,18 @@ export class AnthropicNativeStreamObserver implements StreamTranslator {
   }
   get outputText() {
     return this.text;
+  }
+}
+
+/** Forwards an Anthropic SSE stream unchanged (`/v1/messages`), reading usage on the way. */
+export class AnthropicNativeStreamObserver extends AnthropicStreamReader implements StreamTranslator {
+  push(chunk: Buffer): Buffer {
+    this.observe(this.parser.push(chunk));
+    return chunk;
+  }
+  end(): string {
+    this.observe(this.parser.end());
+    return '';
   }
   private observe(events: ReturnType<SseParser['push']>) {
     for (const event of events) {
@@ -88,35 +92,18 @@ export class AnthropicNativeStreamObserver implements StreamTranslator {
  * blocks become `delta.tool_calls` (arguments streamed from input_json_delta), message_delta's stop_reason the
  * finish_reason, and usage (when the client asked) a final chunk with empty choices, then `[DONE]`.
  */
-export class AnthropicToOpenAiStream implements StreamTranslator {
-  private readonly parser = new SseParser();
-  private readonly acc = new AnthropicUsageAccumulator();
+export class AnthropicToOpenAiStream extends AnthropicStreamReader implements StreamTranslator {
   private readonly toolIndexByBlock = new Map<number, number>();
   private id: string;
   private model = '';
-  private text = '';
   private finishReason: string | null = null;
   private sentDone = false;
 
   constructor(private readonly context: StreamContext) {
+    super();
     this.id = `chatcmpl-${context.requestId}`;
   }
 
-  get usage() {
-    return this.acc.usage;
-  }
-  get completed() {
-    return this.acc.completed;
-  }
-  get streamError() {
-    return this.acc.streamError;
-  }
-  get servedModel() {
-    return this.acc.model;
-  }
-  get outputText() {
-    return this.text;
-  }
 
   push(chunk: Buffer): string {
     return this.translate(this.parser.push(chunk));
