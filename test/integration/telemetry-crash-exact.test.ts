@@ -1,11 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '@tollgate/core';
-import { Stores } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, LlmRequestRow, LlmUsageRollupRepairService, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
-import type { TelemetryEventInput } from '@tollgate/telemetry';
-import { embeddedTarget, StoreTarget } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { ClickHouseTelemetryWriter, LlmUsageRollupRepairService } from '@tollgate/telemetry';
+import { migratedEmbeddedStores } from '../support/migrated-embedded-stores';
+import { telemetryRow } from '../fixtures/telemetry/telemetry-events.fixture';
 
 const VIEWS = ['llm_usage_hourly_mv', 'llm_usage_daily_mv', 'llm_usage_daily_customer_mv', 'llm_request_ids_mv'];
 const ROLLUPS = [
@@ -14,8 +11,7 @@ const ROLLUPS = [
   { table: 'llm_usage_daily_customer', day: 'day' },
 ];
 
-const row = (overrides: Partial<TelemetryEventInput>, version = 1): LlmRequestRow =>
-  toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent(overrides)), undefined, version);
+const row = telemetryRow;
 /** `n` requests `<prefix>-<i>` on 2026-11-<day>, spread over a few customers and models, each with its own cost. */
 const requests = (prefix: string, n: number, day = 20, shiftMs = 0) =>
   Array.from({ length: n }, (_, i) =>
@@ -35,19 +31,9 @@ const requests = (prefix: string, n: number, day = 20, shiftMs = 0) =>
 // Design invariant 3 under faults: whatever a crash or a re-send leaves, every rollup ends up agreeing with the raw
 // table (FINAL), figure by figure and day by day.
 describe('crash-exact rollups on the embedded ClickHouse', () => {
-  let target: StoreTarget;
-  let stores: Stores;
-  before(async () => {
-    target = await embeddedTarget.create();
-    stores = await Stores.open(loadConfig(target.env));
-    await stores.clickhouseMigrator().migrate();
-  });
-  after(async () => {
-    await stores?.close();
-    await target?.cleanup();
-  });
+  const stores = migratedEmbeddedStores();
 
-  const select = async <T>(query: string) => (await stores.clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
+  const select = async <T>(query: string) => (await stores().clickhouse.query({ query, format: 'JSONEachRow' })).json<T>();
   const FIGURES = 'toString(n) AS requests, toString(c) AS cost, toString(t) AS tokens, toString(l) AS latencies';
   /** Per day: requests, cost, tokens and latency count, from the raw table and from each rollup. */
   const byDay = async () => {
@@ -73,7 +59,7 @@ describe('crash-exact rollups on the embedded ClickHouse', () => {
   const rawCount = async () => Number((await select<{ n: string }>(`SELECT count() AS n FROM llm_requests FINAL`))[0].n);
 
   it('counts an event re-sent with a shifted ts (1 ms, a day) once, and restates it at its stored ts', async () => {
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 1 });
     assert.deepEqual(await writer.write(requests('shift', 100)), { written: 100, duplicates: 0, restated: 0 });
     assert.deepEqual(await writer.write(requests('shift', 100, 20, 1)), { written: 0, duplicates: 100, restated: 0 });
     assert.deepEqual(await writer.write(requests('shift', 100, 21)), { written: 0, duplicates: 100, restated: 0 });
@@ -90,19 +76,19 @@ describe('crash-exact rollups on the embedded ClickHouse', () => {
   it('after a crash that stored raw rows without the rollups and the id index, a restarted writer rebuilds them and counts the re-sent events once', async () => {
     const before = await rawCount();
     // The crash: the INSERT lands in llm_requests but not in its views (kill -9 between the parts).
-    for (const view of VIEWS) await stores.clickhouse.command({ query: `DETACH TABLE ${view}` });
+    for (const view of VIEWS) await stores().clickhouse.command({ query: `DETACH TABLE ${view}` });
     try {
-      const dying = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+      const dying = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 1 });
       assert.deepEqual(await dying.write([...requests('crash', 60, 23), ...requests('crash-b', 5, 20)]), { written: 65, duplicates: 0, restated: 0 });
     } finally {
-      for (const view of VIEWS) await stores.clickhouse.command({ query: `ATTACH TABLE ${view}` });
+      for (const view of VIEWS) await stores().clickhouse.command({ query: `ATTACH TABLE ${view}` });
     }
     assert.equal(await rawCount(), before + 65);
     const { rollups } = await byDay();
     assert.equal(rollups.llm_usage_daily.find((d) => d.day === '2026-11-23'), undefined, 'the crash left the rollups behind');
 
     // The restarted process re-sends what it had not seen acknowledged: recognised as duplicates, and yet counted.
-    const restarted = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+    const restarted = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 1 });
     assert.deepEqual(await restarted.write(requests('crash', 60, 23)), { written: 0, duplicates: 60, restated: 0 });
     assert.deepEqual(await restarted.write(requests('crash', 60, 23, 3_600_000)), { written: 0, duplicates: 60, restated: 0 });
     await restarted.close();
@@ -112,10 +98,10 @@ describe('crash-exact rollups on the embedded ClickHouse', () => {
 
   it('repairs only the rollups and days that disagree, one month partition swapped at a time, and then finds nothing to do', async () => {
     // A rollup that counted one day twice (an INSERT retried after its parts had landed).
-    await stores.clickhouse.command({ query: `INSERT INTO llm_usage_hourly SELECT * FROM llm_usage_hourly WHERE toDate(hour) = '2026-11-23'` });
+    await stores().clickhouse.command({ query: `INSERT INTO llm_usage_hourly SELECT * FROM llm_usage_hourly WHERE toDate(hour) = '2026-11-23'` });
     // Another that lost a day's rows.
-    await stores.clickhouse.command({ query: `ALTER TABLE llm_usage_daily_customer DELETE WHERE day = '2026-11-20' SETTINGS mutations_sync = 2` });
-    const repair = new LlmUsageRollupRepairService(stores.clickhouse);
+    await stores().clickhouse.command({ query: `ALTER TABLE llm_usage_daily_customer DELETE WHERE day = '2026-11-20' SETTINGS mutations_sync = 2` });
+    const repair = new LlmUsageRollupRepairService(stores().clickhouse);
     const result = await repair.repair();
     assert.deepEqual(result.rebuiltDays, { llm_usage_hourly: ['2026-11-23'], llm_usage_daily_customer: ['2026-11-20'] });
     assert.deepEqual(result.reindexedDays, []);
@@ -124,8 +110,8 @@ describe('crash-exact rollups on the embedded ClickHouse', () => {
   });
 
   it('reconcile() repairs before any telemetry arrives and orders itself between batches', async () => {
-    await stores.clickhouse.command({ query: `ALTER TABLE llm_usage_daily DELETE WHERE day = '2026-11-23' SETTINGS mutations_sync = 2` });
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+    await stores().clickhouse.command({ query: `ALTER TABLE llm_usage_daily DELETE WHERE day = '2026-11-23' SETTINGS mutations_sync = 2` });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 1 });
     const writing = writer.write(requests('late', 10, 24));
     const result = await writer.reconcile();
     assert.deepEqual(result?.rebuiltDays, { llm_usage_daily: ['2026-11-23'] });

@@ -1,33 +1,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '@tollgate/core';
-import { Stores } from '@tollgate/storage';
-import { ClickHouseTelemetryWriter, LlmRequestRow, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
-import { embeddedTarget, StoreTarget } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { ClickHouseTelemetryWriter } from '@tollgate/telemetry';
+import { migratedEmbeddedStores } from '../support/migrated-embedded-stores';
+import { telemetryRow } from '../fixtures/telemetry/telemetry-events.fixture';
 
-const row = (id: string, cost: string, version = 1, feature = 'search'): LlmRequestRow =>
-  toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent({ request_id: id, estimated_cost: cost, feature })), undefined, version);
+const row = (id: string, cost: string, version = 1, feature = 'search') => telemetryRow({ request_id: id, estimated_cost: cost, feature }, version);
 
 // A batch is looked up while the one before it is still being inserted; these check that it is nonetheless decided
 // against everything written before it (and against nothing that failed).
 describe('ClickHouseTelemetryWriter with batches in flight back to back', () => {
-  let target: StoreTarget;
-  let stores: Stores;
-  before(async () => {
-    target = await embeddedTarget.create();
-    stores = await Stores.open(loadConfig(target.env));
-    await stores.clickhouseMigrator().migrate();
-  });
-  after(async () => {
-    await stores?.close();
-    await target?.cleanup();
-  });
+  const stores = migratedEmbeddedStores();
 
-  const select = async (query: string) => (await stores.clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>();
+  const select = async (query: string) => (await stores().clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>();
 
   it('treats a re-send or a newer version of a row from the batch just before as a duplicate or a restatement', async () => {
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { maxBatchRows: 2, flushIntervalMs: 60_000 });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { maxBatchRows: 2, flushIntervalMs: 60_000 });
     // Two batches: [p-1, p-2] and [p-2 again, p-1 version 2].
     const outcomes = await Promise.all([writer.write([row('p-1', '0.001'), row('p-2', '0.002')]), writer.write([row('p-2', '0.002'), row('p-1', '0.004', 2)])]);
     assert.deepEqual(outcomes, [
@@ -49,9 +36,9 @@ describe('ClickHouseTelemetryWriter with batches in flight back to back', () => 
   });
 
   it('writes rows of a failed batch that the next batch re-sends, since the failed one stored nothing', async () => {
-    await stores.clickhouse.command({ query: 'CREATE TABLE llm_requests_guarded AS llm_requests' });
-    await stores.clickhouse.command({ query: `ALTER TABLE llm_requests_guarded ADD CONSTRAINT no_poison CHECK feature != 'poison'` });
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { table: 'llm_requests_guarded', maxBatchRows: 2, flushIntervalMs: 60_000, sleep: async () => undefined });
+    await stores().clickhouse.command({ query: 'CREATE TABLE llm_requests_guarded AS llm_requests' });
+    await stores().clickhouse.command({ query: `ALTER TABLE llm_requests_guarded ADD CONSTRAINT no_poison CHECK feature != 'poison'` });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { table: 'llm_requests_guarded', maxBatchRows: 2, flushIntervalMs: 60_000, sleep: async () => undefined });
     const first = writer.write([row('g-1', '0.001'), row('g-bad', '0.001', 1, 'poison')]);
     const second = writer.write([row('g-1', '0.001'), row('g-2', '0.002')]);
     await assert.rejects(first, /could not be written/);

@@ -1,38 +1,26 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '@tollgate/core';
-import { Stores, ClickHouseLogAdapter } from '@tollgate/storage';
+import { ClickHouseLogAdapter } from '@tollgate/storage';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createClient } from '@clickhouse/client';
 import { ClickHouseTelemetryWriter, LlmRequestRow, TelemetryWriteError, telemetryEventSchema, toLlmRequestRow } from '@tollgate/telemetry';
-import { embeddedTarget, StoreTarget } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
+import { migratedEmbeddedStores } from '../support/migrated-embedded-stores';
+import { telemetryEvent, telemetryRow } from '../fixtures/telemetry/telemetry-events.fixture';
 
-const row = (id: string, cost = '0.001', version = 1): LlmRequestRow =>
-  toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent({ request_id: id, estimated_cost: cost })), undefined, version);
+const row = (id: string, cost = '0.001', version = 1) => telemetryRow({ request_id: id, estimated_cost: cost }, version);
 
 // The writer is store-agnostic (ClickHouse only, which is always chDB here), so the embedded target suffices.
 describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
-  let target: StoreTarget;
-  let stores: Stores;
-  before(async () => {
-    target = await embeddedTarget.create();
-    stores = await Stores.open(loadConfig(target.env));
-    await stores.clickhouseMigrator().migrate();
-  });
-  after(async () => {
-    await stores?.close();
-    await target?.cleanup();
-  });
+  const stores = migratedEmbeddedStores();
 
   const count = async (where = '1') => {
-    const rs = await stores.clickhouse.query({ query: `SELECT count() AS n, toString(sum(estimated_cost)) AS cost FROM llm_requests FINAL WHERE ${where}`, format: 'JSONEachRow' });
+    const rs = await stores().clickhouse.query({ query: `SELECT count() AS n, toString(sum(estimated_cost)) AS cost FROM llm_requests FINAL WHERE ${where}`, format: 'JSONEachRow' });
     return (await rs.json<{ n: string; cost: string }>())[0];
   };
 
   it('writes a batch, skips re-sent request_ids and writes a higher version as a restatement', async () => {
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 5 });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 5 });
     const first = await writer.write([row('w-1'), row('w-2'), row('w-2')]);
     assert.deepEqual(first, { written: 2, duplicates: 1, restated: 0 });
     const again = await writer.write([row('w-1'), row('w-3', '0.002')]);
@@ -40,7 +28,7 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
     const restated = await writer.write([row('w-1', '0.005', 2)]);
     assert.deepEqual(restated, { written: 0, duplicates: 0, restated: 1 });
     const raw = await (
-      await stores.clickhouse.query({ query: `SELECT request_id, version, prev_version, toString(prev_estimated_cost) AS prev FROM llm_requests WHERE request_id LIKE 'w-%' ORDER BY request_id, version`, format: 'JSONEachRow' })
+      await stores().clickhouse.query({ query: `SELECT request_id, version, prev_version, toString(prev_estimated_cost) AS prev FROM llm_requests WHERE request_id LIKE 'w-%' ORDER BY request_id, version`, format: 'JSONEachRow' })
     ).json();
     assert.deepEqual(raw, [
       { request_id: 'w-1', version: '1', prev_version: '0', prev: '0' },
@@ -53,7 +41,7 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
   });
 
   it('stores text with tabs, newlines, backslashes and quotes (tags included) unchanged, and finds such a request_id again', async () => {
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 1 });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 1 });
     const nasty = "a\tb\nc\\d'e\"f";
     const requestId = `t-1 ${nasty}`;
     const event = telemetryEventSchema.parse(telemetryEvent({ request_id: requestId, feature: nasty, tags: { [nasty]: nasty, plain: 'x' }, attempts: [{ provider: 'openai', model: 'gpt-4o', status: 429, latency_ms: 5 }] }));
@@ -62,7 +50,7 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
     assert.deepEqual(await writer.write([toLlmRequestRow(event)]), { written: 0, duplicates: 1, restated: 0 });
     await writer.close();
     const stored = await (
-      await stores.clickhouse.query({ query: `SELECT feature, tags, attempts FROM llm_requests WHERE request_id = {id:String}`, query_params: { id: requestId }, format: 'JSONEachRow' })
+      await stores().clickhouse.query({ query: `SELECT feature, tags, attempts FROM llm_requests WHERE request_id = {id:String}`, query_params: { id: requestId }, format: 'JSONEachRow' })
     ).json<{ feature: string; tags: Record<string, string>; attempts: string }>();
     assert.equal(stored.length, 1);
     assert.equal(stored[0].feature, nasty);
@@ -71,7 +59,7 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
   });
 
   it('flushes enqueued rows on flush() and on size, and refuses rows after close', async () => {
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, { flushIntervalMs: 60_000, maxBatchRows: 3 });
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, { flushIntervalMs: 60_000, maxBatchRows: 3 });
     writer.enqueue([row('e-1'), row('e-2')]);
     await writer.flush();
     assert.equal((await count(`request_id LIKE 'e-%'`)).n, '2');
@@ -84,7 +72,7 @@ describe('ClickHouseTelemetryWriter on the embedded ClickHouse', () => {
   it('surfaces a permanent error to write() and to flush() with the failed rows, after retrying transient ones', async () => {
     const sleeps: number[] = [];
     const failed: LlmRequestRow[][] = [];
-    const writer = new ClickHouseTelemetryWriter(stores.clickhouse, {
+    const writer = new ClickHouseTelemetryWriter(stores().clickhouse, {
       table: 'no_such_table',
       dedupe: false,
       flushIntervalMs: 1,

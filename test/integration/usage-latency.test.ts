@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseMigrator, createClickHouseClient, projectRoot } from '@tollgate/storage';
-import {
-  ClickHouseTelemetryWriter,
-  LATENCY_BUCKETS,
-  latencyBucket,
-  latencyBucketSql,
-  parseUsageQuery,
-  telemetryEventSchema,
-  toLlmRequestRow,
-  UsageQueryService,
-  UsageRow,
-} from '@tollgate/telemetry';
+import { ClickHouseTelemetryWriter, LATENCY_BUCKETS, latencyBucket, latencyBucketSql, parseUsageQuery, UsageQueryService, UsageRow } from '@tollgate/telemetry';
 import { tempDir } from '../support/test-env';
-import { telemetryEvent } from '../fixtures/telemetry/telemetry-events.fixture';
-import type { TelemetryEventInput } from '@tollgate/telemetry';
+import { telemetryRow } from '../fixtures/telemetry/telemetry-events.fixture';
 
 /** The ⌈q·n⌉-th smallest latency: what latency_p50_ms / latency_p95_ms estimate. */
 function nearestRank(latencies: number[], percent: number): number {
@@ -30,7 +19,7 @@ describe('usage latency percentiles (chDB, real migrations)', () => {
   let client: ClickHouseClient;
   let writer: ClickHouseTelemetryWriter;
   let service: UsageQueryService;
-  const row = (overrides: Partial<TelemetryEventInput>, version = 1) => toLlmRequestRow(telemetryEventSchema.parse(telemetryEvent(overrides)), undefined, version);
+  const row = telemetryRow;
   // The writer's flush timer does not hold the process open (no server runs here): flush explicitly.
   const store = async (rows: ReturnType<typeof row>[]) => {
     const outcome = writer.write(rows);
